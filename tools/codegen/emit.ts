@@ -228,8 +228,11 @@ class Emitter {
     return `${x} !== ${this.defaultExpr(f, false)}`;
   }
 
+  /** The field's value, or its default when left out. (`??` would also replace an explicit null.) */
   private value(f: FieldSpec, m = 'm'): string {
-    return `${m}.${f.prop} ?? ${this.defaultExpr(f, false)}`;
+    const x = `${m}.${f.prop}`;
+    const d = this.defaultExpr(f, false);
+    return this.canBeNull(f) ? `(${x} === undefined ? ${d} : ${x})` : `${x} ?? ${d}`;
   }
 
   private emitDefault(s: StructSpec): void {

@@ -184,11 +184,11 @@ export function sizeConsumerGroupMemberMetadataValue(m: Input<ConsumerGroupMembe
   const flex = true;
   let n = 0;
   {
-    const x13 = m.instanceId ?? "";
+    const x13 = (m.instanceId === undefined ? "" : m.instanceId);
     n += flex ? S.sizeOfCompactNullableString(x13) : S.sizeOfNullableString(x13);
   }
   {
-    const x14 = m.rackId ?? "";
+    const x14 = (m.rackId === undefined ? "" : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x14) : S.sizeOfNullableString(x14);
   }
   {
@@ -207,7 +207,7 @@ export function sizeConsumerGroupMemberMetadataValue(m: Input<ConsumerGroupMembe
     }
   }
   {
-    const x19 = m.subscribedTopicRegex ?? "";
+    const x19 = (m.subscribedTopicRegex === undefined ? "" : m.subscribedTopicRegex);
     n += flex ? S.sizeOfCompactNullableString(x19) : S.sizeOfNullableString(x19);
   }
   {
@@ -215,7 +215,7 @@ export function sizeConsumerGroupMemberMetadataValue(m: Input<ConsumerGroupMembe
     n += 4;
   }
   {
-    const x21 = m.serverAssignor ?? "";
+    const x21 = (m.serverAssignor === undefined ? "" : m.serverAssignor);
     n += flex ? S.sizeOfCompactNullableString(x21) : S.sizeOfNullableString(x21);
   }
   if (flex) {
@@ -226,7 +226,7 @@ export function sizeConsumerGroupMemberMetadataValue(m: Input<ConsumerGroupMembe
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (true) {
-      const x22 = m.classicMemberMetadata ?? null;
+      const x22 = (m.classicMemberMetadata === undefined ? null : m.classicMemberMetadata);
       if (x22 !== null) {
         tags++;
         let size = 0;
@@ -242,11 +242,11 @@ export function sizeConsumerGroupMemberMetadataValue(m: Input<ConsumerGroupMembe
 export function writeConsumerGroupMemberMetadataValue(w: S.Writer, m: Input<ConsumerGroupMemberMetadataValue>, v: number): void {
   const flex = true;
   {
-    const x23 = m.instanceId ?? "";
+    const x23 = (m.instanceId === undefined ? "" : m.instanceId);
     if (flex) w.compactNullableString(x23); else w.nullableString(x23);
   }
   {
-    const x24 = m.rackId ?? "";
+    const x24 = (m.rackId === undefined ? "" : m.rackId);
     if (flex) w.compactNullableString(x24); else w.nullableString(x24);
   }
   {
@@ -265,7 +265,7 @@ export function writeConsumerGroupMemberMetadataValue(w: S.Writer, m: Input<Cons
     }
   }
   {
-    const x29 = m.subscribedTopicRegex ?? "";
+    const x29 = (m.subscribedTopicRegex === undefined ? "" : m.subscribedTopicRegex);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   {
@@ -273,13 +273,13 @@ export function writeConsumerGroupMemberMetadataValue(w: S.Writer, m: Input<Cons
     w.int32(x30);
   }
   {
-    const x31 = m.serverAssignor ?? "";
+    const x31 = (m.serverAssignor === undefined ? "" : m.serverAssignor);
     if (flex) w.compactNullableString(x31); else w.nullableString(x31);
   }
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x33 = m.classicMemberMetadata ?? null;
+    const x33 = (m.classicMemberMetadata === undefined ? null : m.classicMemberMetadata);
     const has34 = x33 !== null;
     if (has34) tags++;
     w.unsignedVarint(tags);

@@ -57,7 +57,7 @@ export function sizeGroupMetadataValueMemberMetadata(m: Input<GroupMetadataValue
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 3) {
-    const x1 = m.groupInstanceId ?? null;
+    const x1 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -103,7 +103,7 @@ export function writeGroupMetadataValueMemberMetadata(w: S.Writer, m: Input<Grou
     if (flex) w.compactString(x8); else w.string(x8);
   }
   if (v >= 3) {
-    const x9 = m.groupInstanceId ?? null;
+    const x9 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x9); else w.nullableString(x9);
   }
   {
@@ -179,11 +179,11 @@ export function sizeGroupMetadataValue(m: Input<GroupMetadataValue>, v: number):
     n += 4;
   }
   {
-    const x18 = m.protocol ?? "";
+    const x18 = (m.protocol === undefined ? "" : m.protocol);
     n += flex ? S.sizeOfCompactNullableString(x18) : S.sizeOfNullableString(x18);
   }
   {
-    const x19 = m.leader ?? "";
+    const x19 = (m.leader === undefined ? "" : m.leader);
     n += flex ? S.sizeOfCompactNullableString(x19) : S.sizeOfNullableString(x19);
   }
   if (v >= 2) {
@@ -220,11 +220,11 @@ export function writeGroupMetadataValue(w: S.Writer, m: Input<GroupMetadataValue
     w.int32(x24);
   }
   {
-    const x25 = m.protocol ?? "";
+    const x25 = (m.protocol === undefined ? "" : m.protocol);
     if (flex) w.compactNullableString(x25); else w.nullableString(x25);
   }
   {
-    const x26 = m.leader ?? "";
+    const x26 = (m.leader === undefined ? "" : m.leader);
     if (flex) w.compactNullableString(x26); else w.nullableString(x26);
   }
   if (v >= 2) {

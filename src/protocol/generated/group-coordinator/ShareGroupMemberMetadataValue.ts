@@ -28,7 +28,7 @@ export function sizeShareGroupMemberMetadataValue(m: Input<ShareGroupMemberMetad
   const flex = true;
   let n = 0;
   {
-    const x0 = m.rackId ?? "";
+    const x0 = (m.rackId === undefined ? "" : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x0) : S.sizeOfNullableString(x0);
   }
   {
@@ -61,7 +61,7 @@ export function sizeShareGroupMemberMetadataValue(m: Input<ShareGroupMemberMetad
 export function writeShareGroupMemberMetadataValue(w: S.Writer, m: Input<ShareGroupMemberMetadataValue>, v: number): void {
   const flex = true;
   {
-    const x5 = m.rackId ?? "";
+    const x5 = (m.rackId === undefined ? "" : m.rackId);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   {

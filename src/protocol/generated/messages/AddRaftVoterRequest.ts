@@ -108,7 +108,7 @@ export function sizeAddRaftVoterRequest(m: Input<AddRaftVoterRequest>, v: number
   const flex = true;
   let n = 0;
   {
-    const x6 = m.clusterId ?? "";
+    const x6 = (m.clusterId === undefined ? "" : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x6) : S.sizeOfNullableString(x6);
   }
   {
@@ -145,7 +145,7 @@ export function sizeAddRaftVoterRequest(m: Input<AddRaftVoterRequest>, v: number
 export function writeAddRaftVoterRequest(w: S.Writer, m: Input<AddRaftVoterRequest>, v: number): void {
   const flex = true;
   {
-    const x12 = m.clusterId ?? "";
+    const x12 = (m.clusterId === undefined ? "" : m.clusterId);
     if (flex) w.compactNullableString(x12); else w.nullableString(x12);
   }
   {

@@ -48,7 +48,7 @@ export function sizeAlterClientQuotasResponseEntityData(m: Input<AlterClientQuot
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   {
-    const x1 = m.entityName ?? "";
+    const x1 = (m.entityName === undefined ? "" : m.entityName);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeAlterClientQuotasResponseEntityData(w: S.Writer, m: Input<A
     if (flex) w.compactString(x2); else w.string(x2);
   }
   {
-    const x3 = m.entityName ?? "";
+    const x3 = (m.entityName === undefined ? "" : m.entityName);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (flex) {
@@ -106,7 +106,7 @@ export function sizeAlterClientQuotasResponseEntryData(m: Input<AlterClientQuota
     n += 2;
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x5) : S.sizeOfNullableString(x5);
   }
   {
@@ -135,7 +135,7 @@ export function writeAlterClientQuotasResponseEntryData(w: S.Writer, m: Input<Al
     w.int16(x8);
   }
   {
-    const x9 = m.errorMessage ?? "";
+    const x9 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x9); else w.nullableString(x9);
   }
   {

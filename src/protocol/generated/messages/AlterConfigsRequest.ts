@@ -48,7 +48,7 @@ export function sizeAlterConfigsRequestAlterableConfig(m: Input<AlterConfigsRequ
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   {
-    const x1 = m.value ?? "";
+    const x1 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeAlterConfigsRequestAlterableConfig(w: S.Writer, m: Input<Al
     if (flex) w.compactString(x2); else w.string(x2);
   }
   {
-    const x3 = m.value ?? "";
+    const x3 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (flex) {

@@ -46,7 +46,7 @@ export function sizeAlterPartitionReassignmentsRequestReassignablePartition(m: I
     n += 4;
   }
   {
-    const x1 = m.replicas ?? null;
+    const x1 = (m.replicas === undefined ? null : m.replicas);
     if (x1 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -73,7 +73,7 @@ export function writeAlterPartitionReassignmentsRequestReassignablePartition(w: 
     w.int32(x2);
   }
   {
-    const x3 = m.replicas ?? null;
+    const x3 = (m.replicas === undefined ? null : m.replicas);
     if (x3 === null) {
       w.nullArray(flex);
     } else {

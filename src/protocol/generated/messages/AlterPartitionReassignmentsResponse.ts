@@ -56,7 +56,7 @@ export function sizeAlterPartitionReassignmentsResponseReassignablePartitionResp
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? "";
+    const x2 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -82,7 +82,7 @@ export function writeAlterPartitionReassignmentsResponseReassignablePartitionRes
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {
@@ -193,7 +193,7 @@ export function sizeAlterPartitionReassignmentsResponse(m: Input<AlterPartitionR
     n += 2;
   }
   {
-    const x17 = m.errorMessage ?? "";
+    const x17 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x17) : S.sizeOfNullableString(x17);
   }
   {
@@ -226,7 +226,7 @@ export function writeAlterPartitionReassignmentsResponse(w: S.Writer, m: Input<A
     w.int16(x21);
   }
   {
-    const x22 = m.errorMessage ?? "";
+    const x22 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x22); else w.nullableString(x22);
   }
   {

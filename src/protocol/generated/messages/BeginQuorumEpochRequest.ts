@@ -298,7 +298,7 @@ export function sizeBeginQuorumEpochRequest(m: Input<BeginQuorumEpochRequest>, v
   const flex = v >= 1;
   let n = 0;
   {
-    const x23 = m.clusterId ?? null;
+    const x23 = (m.clusterId === undefined ? null : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x23) : S.sizeOfNullableString(x23);
   }
   if (v >= 1) {
@@ -334,7 +334,7 @@ export function sizeBeginQuorumEpochRequest(m: Input<BeginQuorumEpochRequest>, v
 export function writeBeginQuorumEpochRequest(w: S.Writer, m: Input<BeginQuorumEpochRequest>, v: number): void {
   const flex = v >= 1;
   {
-    const x29 = m.clusterId ?? null;
+    const x29 = (m.clusterId === undefined ? null : m.clusterId);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   if (v >= 1) {

@@ -231,7 +231,7 @@ export function sizeBrokerRegistrationRequest(m: Input<BrokerRegistrationRequest
     }
   }
   {
-    const x21 = m.rack ?? "";
+    const x21 = (m.rack === undefined ? "" : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x21) : S.sizeOfNullableString(x21);
   }
   if (v >= 1) {
@@ -288,7 +288,7 @@ export function writeBrokerRegistrationRequest(w: S.Writer, m: Input<BrokerRegis
     }
   }
   {
-    const x32 = m.rack ?? "";
+    const x32 = (m.rack === undefined ? "" : m.rack);
     if (flex) w.compactNullableString(x32); else w.nullableString(x32);
   }
   if (v >= 1) {

@@ -236,11 +236,11 @@ export function sizeConsumerGroupDescribeResponseMember(m: Input<ConsumerGroupDe
     n += flex ? S.sizeOfCompactString(x17) : S.sizeOfString(x17);
   }
   {
-    const x18 = m.instanceId ?? null;
+    const x18 = (m.instanceId === undefined ? null : m.instanceId);
     n += flex ? S.sizeOfCompactNullableString(x18) : S.sizeOfNullableString(x18);
   }
   {
-    const x19 = m.rackId ?? null;
+    const x19 = (m.rackId === undefined ? null : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x19) : S.sizeOfNullableString(x19);
   }
   {
@@ -263,7 +263,7 @@ export function sizeConsumerGroupDescribeResponseMember(m: Input<ConsumerGroupDe
     }
   }
   {
-    const x25 = m.subscribedTopicRegex ?? null;
+    const x25 = (m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
     n += flex ? S.sizeOfCompactNullableString(x25) : S.sizeOfNullableString(x25);
   }
   {
@@ -293,11 +293,11 @@ export function writeConsumerGroupDescribeResponseMember(w: S.Writer, m: Input<C
     if (flex) w.compactString(x28); else w.string(x28);
   }
   {
-    const x29 = m.instanceId ?? null;
+    const x29 = (m.instanceId === undefined ? null : m.instanceId);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   {
-    const x30 = m.rackId ?? null;
+    const x30 = (m.rackId === undefined ? null : m.rackId);
     if (flex) w.compactNullableString(x30); else w.nullableString(x30);
   }
   {
@@ -320,7 +320,7 @@ export function writeConsumerGroupDescribeResponseMember(w: S.Writer, m: Input<C
     }
   }
   {
-    const x36 = m.subscribedTopicRegex ?? null;
+    const x36 = (m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
     if (flex) w.compactNullableString(x36); else w.nullableString(x36);
   }
   {
@@ -378,7 +378,7 @@ export function sizeConsumerGroupDescribeResponseDescribedGroup(m: Input<Consume
     n += 2;
   }
   {
-    const x43 = m.errorMessage ?? null;
+    const x43 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x43) : S.sizeOfNullableString(x43);
   }
   {
@@ -431,7 +431,7 @@ export function writeConsumerGroupDescribeResponseDescribedGroup(w: S.Writer, m:
     w.int16(x52);
   }
   {
-    const x53 = m.errorMessage ?? null;
+    const x53 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x53); else w.nullableString(x53);
   }
   {

@@ -129,11 +129,11 @@ export function sizeConsumerGroupHeartbeatRequest(m: Input<ConsumerGroupHeartbea
     n += 4;
   }
   {
-    const x11 = m.instanceId ?? null;
+    const x11 = (m.instanceId === undefined ? null : m.instanceId);
     n += flex ? S.sizeOfCompactNullableString(x11) : S.sizeOfNullableString(x11);
   }
   {
-    const x12 = m.rackId ?? null;
+    const x12 = (m.rackId === undefined ? null : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x12) : S.sizeOfNullableString(x12);
   }
   {
@@ -141,7 +141,7 @@ export function sizeConsumerGroupHeartbeatRequest(m: Input<ConsumerGroupHeartbea
     n += 4;
   }
   {
-    const x14 = m.subscribedTopicNames ?? null;
+    const x14 = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
     if (x14 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -152,15 +152,15 @@ export function sizeConsumerGroupHeartbeatRequest(m: Input<ConsumerGroupHeartbea
     }
   }
   if (v >= 1) {
-    const x16 = m.subscribedTopicRegex ?? null;
+    const x16 = (m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
     n += flex ? S.sizeOfCompactNullableString(x16) : S.sizeOfNullableString(x16);
   }
   {
-    const x17 = m.serverAssignor ?? null;
+    const x17 = (m.serverAssignor === undefined ? null : m.serverAssignor);
     n += flex ? S.sizeOfCompactNullableString(x17) : S.sizeOfNullableString(x17);
   }
   {
-    const x18 = m.topicPartitions ?? null;
+    const x18 = (m.topicPartitions === undefined ? null : m.topicPartitions);
     if (x18 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -197,11 +197,11 @@ export function writeConsumerGroupHeartbeatRequest(w: S.Writer, m: Input<Consume
     w.int32(x22);
   }
   {
-    const x23 = m.instanceId ?? null;
+    const x23 = (m.instanceId === undefined ? null : m.instanceId);
     if (flex) w.compactNullableString(x23); else w.nullableString(x23);
   }
   {
-    const x24 = m.rackId ?? null;
+    const x24 = (m.rackId === undefined ? null : m.rackId);
     if (flex) w.compactNullableString(x24); else w.nullableString(x24);
   }
   {
@@ -209,7 +209,7 @@ export function writeConsumerGroupHeartbeatRequest(w: S.Writer, m: Input<Consume
     w.int32(x25);
   }
   {
-    const x26 = m.subscribedTopicNames ?? null;
+    const x26 = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
     if (x26 === null) {
       w.nullArray(flex);
     } else {
@@ -220,7 +220,7 @@ export function writeConsumerGroupHeartbeatRequest(w: S.Writer, m: Input<Consume
     }
   }
   if (v >= 1) {
-    const x28 = m.subscribedTopicRegex ?? null;
+    const x28 = (m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex);
     if (flex) w.compactNullableString(x28); else w.nullableString(x28);
   }
   if (!(v >= 1)) {
@@ -228,11 +228,11 @@ export function writeConsumerGroupHeartbeatRequest(w: S.Writer, m: Input<Consume
     if (x28a !== undefined && x28a !== null) throw new EncodeError(`ConsumerGroupHeartbeatRequest.subscribedTopicRegex cannot be set in version ${v}`);
   }
   {
-    const x29 = m.serverAssignor ?? null;
+    const x29 = (m.serverAssignor === undefined ? null : m.serverAssignor);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   {
-    const x30 = m.topicPartitions ?? null;
+    const x30 = (m.topicPartitions === undefined ? null : m.topicPartitions);
     if (x30 === null) {
       w.nullArray(flex);
     } else {

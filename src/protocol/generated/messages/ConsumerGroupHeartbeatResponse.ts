@@ -187,11 +187,11 @@ export function sizeConsumerGroupHeartbeatResponse(m: Input<ConsumerGroupHeartbe
     n += 2;
   }
   {
-    const x17 = m.errorMessage ?? null;
+    const x17 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x17) : S.sizeOfNullableString(x17);
   }
   {
-    const x18 = m.memberId ?? null;
+    const x18 = (m.memberId === undefined ? null : m.memberId);
     n += flex ? S.sizeOfCompactNullableString(x18) : S.sizeOfNullableString(x18);
   }
   {
@@ -203,7 +203,7 @@ export function sizeConsumerGroupHeartbeatResponse(m: Input<ConsumerGroupHeartbe
     n += 4;
   }
   {
-    const x21 = m.assignment ?? null;
+    const x21 = (m.assignment === undefined ? null : m.assignment);
     n += (x21 === null ? 1 : 1 + sizeConsumerGroupHeartbeatResponseAssignment(x21, v));
   }
   if (flex) {
@@ -229,11 +229,11 @@ export function writeConsumerGroupHeartbeatResponse(w: S.Writer, m: Input<Consum
     w.int16(x23);
   }
   {
-    const x24 = m.errorMessage ?? null;
+    const x24 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x24); else w.nullableString(x24);
   }
   {
-    const x25 = m.memberId ?? null;
+    const x25 = (m.memberId === undefined ? null : m.memberId);
     if (flex) w.compactNullableString(x25); else w.nullableString(x25);
   }
   {
@@ -245,7 +245,7 @@ export function writeConsumerGroupHeartbeatResponse(w: S.Writer, m: Input<Consum
     w.int32(x27);
   }
   {
-    const x28 = m.assignment ?? null;
+    const x28 = (m.assignment === undefined ? null : m.assignment);
     if (x28 === null) w.int8(-1);
     else { w.int8(1); writeConsumerGroupHeartbeatResponseAssignment(w, x28, v); }
   }

@@ -80,7 +80,7 @@ export function sizeConsumerProtocolAssignment(m: Input<ConsumerProtocolAssignme
     }
   }
   {
-    const x10 = m.userData ?? null;
+    const x10 = (m.userData === undefined ? null : m.userData);
     n += flex ? S.sizeOfCompactNullableBytes(x10) : S.sizeOfNullableBytes(x10);
   }
   return n;
@@ -96,7 +96,7 @@ export function writeConsumerProtocolAssignment(w: S.Writer, m: Input<ConsumerPr
     }
   }
   {
-    const x13 = m.userData ?? null;
+    const x13 = (m.userData === undefined ? null : m.userData);
     if (flex) w.compactNullableBytes(x13); else w.nullableBytes(x13);
   }
 }

@@ -99,7 +99,7 @@ export function sizeConsumerProtocolSubscription(m: Input<ConsumerProtocolSubscr
     }
   }
   {
-    const x10 = m.userData ?? null;
+    const x10 = (m.userData === undefined ? null : m.userData);
     n += flex ? S.sizeOfCompactNullableBytes(x10) : S.sizeOfNullableBytes(x10);
   }
   if (v >= 1) {
@@ -114,7 +114,7 @@ export function sizeConsumerProtocolSubscription(m: Input<ConsumerProtocolSubscr
     n += 4;
   }
   if (v >= 3) {
-    const x14 = m.rackId ?? null;
+    const x14 = (m.rackId === undefined ? null : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x14) : S.sizeOfNullableString(x14);
   }
   return n;
@@ -130,7 +130,7 @@ export function writeConsumerProtocolSubscription(w: S.Writer, m: Input<Consumer
     }
   }
   {
-    const x17 = m.userData ?? null;
+    const x17 = (m.userData === undefined ? null : m.userData);
     if (flex) w.compactNullableBytes(x17); else w.nullableBytes(x17);
   }
   if (v >= 1) {
@@ -145,7 +145,7 @@ export function writeConsumerProtocolSubscription(w: S.Writer, m: Input<Consumer
     w.int32(x20);
   }
   if (v >= 3) {
-    const x21 = m.rackId ?? null;
+    const x21 = (m.rackId === undefined ? null : m.rackId);
     if (flex) w.compactNullableString(x21); else w.nullableString(x21);
   }
 }

@@ -37,7 +37,7 @@ export function sizeCreateAclsResponseAclCreationResult(m: Input<CreateAclsRespo
     n += 2;
   }
   {
-    const x1 = m.errorMessage ?? "";
+    const x1 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -59,7 +59,7 @@ export function writeCreateAclsResponseAclCreationResult(w: S.Writer, m: Input<C
     w.int16(x2);
   }
   {
-    const x3 = m.errorMessage ?? "";
+    const x3 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (flex) {

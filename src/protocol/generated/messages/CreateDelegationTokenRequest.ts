@@ -95,11 +95,11 @@ export function sizeCreateDelegationTokenRequest(m: Input<CreateDelegationTokenR
   const flex = v >= 2;
   let n = 0;
   if (v >= 3) {
-    const x4 = m.ownerPrincipalType ?? "";
+    const x4 = (m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType);
     n += flex ? S.sizeOfCompactNullableString(x4) : S.sizeOfNullableString(x4);
   }
   if (v >= 3) {
-    const x5 = m.ownerPrincipalName ?? "";
+    const x5 = (m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName);
     n += flex ? S.sizeOfCompactNullableString(x5) : S.sizeOfNullableString(x5);
   }
   {
@@ -128,7 +128,7 @@ export function sizeCreateDelegationTokenRequest(m: Input<CreateDelegationTokenR
 export function writeCreateDelegationTokenRequest(w: S.Writer, m: Input<CreateDelegationTokenRequest>, v: number): void {
   const flex = v >= 2;
   if (v >= 3) {
-    const x9 = m.ownerPrincipalType ?? "";
+    const x9 = (m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType);
     if (flex) w.compactNullableString(x9); else w.nullableString(x9);
   }
   if (!(v >= 3)) {
@@ -136,7 +136,7 @@ export function writeCreateDelegationTokenRequest(w: S.Writer, m: Input<CreateDe
     if (x9a !== undefined && x9a !== "") throw new EncodeError(`CreateDelegationTokenRequest.ownerPrincipalType cannot be set in version ${v}`);
   }
   if (v >= 3) {
-    const x10 = m.ownerPrincipalName ?? "";
+    const x10 = (m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName);
     if (flex) w.compactNullableString(x10); else w.nullableString(x10);
   }
   if (!(v >= 3)) {

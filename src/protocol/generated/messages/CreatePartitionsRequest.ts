@@ -111,7 +111,7 @@ export function sizeCreatePartitionsRequestCreatePartitionsTopic(m: Input<Create
     n += 4;
   }
   {
-    const x8 = m.assignments ?? EMPTY_ARRAY;
+    const x8 = (m.assignments === undefined ? EMPTY_ARRAY : m.assignments);
     if (x8 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -144,7 +144,7 @@ export function writeCreatePartitionsRequestCreatePartitionsTopic(w: S.Writer, m
     w.int32(x11);
   }
   {
-    const x12 = m.assignments ?? EMPTY_ARRAY;
+    const x12 = (m.assignments === undefined ? EMPTY_ARRAY : m.assignments);
     if (x12 === null) {
       w.nullArray(flex);
     } else {

@@ -43,7 +43,7 @@ export function sizeCreatePartitionsResponseCreatePartitionsTopicResult(m: Input
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? null;
+    const x2 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -69,7 +69,7 @@ export function writeCreatePartitionsResponseCreatePartitionsTopicResult(w: S.Wr
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? null;
+    const x5 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

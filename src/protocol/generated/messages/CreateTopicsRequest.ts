@@ -131,7 +131,7 @@ export function sizeCreateTopicsRequestCreatableTopicConfig(m: Input<CreateTopic
     n += flex ? S.sizeOfCompactString(x8) : S.sizeOfString(x8);
   }
   {
-    const x9 = m.value ?? "";
+    const x9 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x9) : S.sizeOfNullableString(x9);
   }
   if (flex) {
@@ -153,7 +153,7 @@ export function writeCreateTopicsRequestCreatableTopicConfig(w: S.Writer, m: Inp
     if (flex) w.compactString(x10); else w.string(x10);
   }
   {
-    const x11 = m.value ?? "";
+    const x11 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x11); else w.nullableString(x11);
   }
   if (flex) {

@@ -64,7 +64,7 @@ export function sizeCreateTopicsResponseCreatableTopicConfigs(m: Input<CreateTop
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 5) {
-    const x1 = m.value ?? "";
+    const x1 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (v >= 5) {
@@ -102,7 +102,7 @@ export function writeCreateTopicsResponseCreatableTopicConfigs(w: S.Writer, m: I
     if (x5a !== undefined && x5a !== "") throw new EncodeError(`CreateTopicsResponseCreatableTopicConfigs.name cannot be set in version ${v}`);
   }
   if (v >= 5) {
-    const x6 = m.value ?? "";
+    const x6 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x6); else w.nullableString(x6);
   }
   if (!(v >= 5)) {
@@ -188,7 +188,7 @@ export function sizeCreateTopicsResponseCreatableTopicResult(m: Input<CreateTopi
     n += 2;
   }
   if (v >= 1) {
-    const x13 = m.errorMessage ?? "";
+    const x13 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x13) : S.sizeOfNullableString(x13);
   }
   if (v >= 5) {
@@ -200,7 +200,7 @@ export function sizeCreateTopicsResponseCreatableTopicResult(m: Input<CreateTopi
     n += 2;
   }
   if (v >= 5) {
-    const x16 = m.configs ?? EMPTY_ARRAY;
+    const x16 = (m.configs === undefined ? EMPTY_ARRAY : m.configs);
     if (x16 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -246,7 +246,7 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: S.Writer, m: In
     w.int16(x21);
   }
   if (v >= 1) {
-    const x22 = m.errorMessage ?? "";
+    const x22 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x22); else w.nullableString(x22);
   }
   if (v >= 5) {
@@ -258,7 +258,7 @@ export function writeCreateTopicsResponseCreatableTopicResult(w: S.Writer, m: In
     w.int16(x25);
   }
   if (v >= 5) {
-    const x26 = m.configs ?? EMPTY_ARRAY;
+    const x26 = (m.configs === undefined ? EMPTY_ARRAY : m.configs);
     if (x26 === null) {
       w.nullArray(flex);
     } else {

@@ -45,7 +45,7 @@ export function sizeDeleteAclsRequestDeleteAclsFilter(m: Input<DeleteAclsRequest
     n += 1;
   }
   {
-    const x1 = m.resourceNameFilter ?? "";
+    const x1 = (m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (v >= 1) {
@@ -53,11 +53,11 @@ export function sizeDeleteAclsRequestDeleteAclsFilter(m: Input<DeleteAclsRequest
     n += 1;
   }
   {
-    const x3 = m.principalFilter ?? "";
+    const x3 = (m.principalFilter === undefined ? "" : m.principalFilter);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   {
-    const x4 = m.hostFilter ?? "";
+    const x4 = (m.hostFilter === undefined ? "" : m.hostFilter);
     n += flex ? S.sizeOfCompactNullableString(x4) : S.sizeOfNullableString(x4);
   }
   {
@@ -87,7 +87,7 @@ export function writeDeleteAclsRequestDeleteAclsFilter(w: S.Writer, m: Input<Del
     w.int8(x7);
   }
   {
-    const x8 = m.resourceNameFilter ?? "";
+    const x8 = (m.resourceNameFilter === undefined ? "" : m.resourceNameFilter);
     if (flex) w.compactNullableString(x8); else w.nullableString(x8);
   }
   if (v >= 1) {
@@ -99,11 +99,11 @@ export function writeDeleteAclsRequestDeleteAclsFilter(w: S.Writer, m: Input<Del
     if (x9a !== undefined && x9a !== 3) throw new EncodeError(`DeleteAclsRequestDeleteAclsFilter.patternTypeFilter cannot be set in version ${v}`);
   }
   {
-    const x10 = m.principalFilter ?? "";
+    const x10 = (m.principalFilter === undefined ? "" : m.principalFilter);
     if (flex) w.compactNullableString(x10); else w.nullableString(x10);
   }
   {
-    const x11 = m.hostFilter ?? "";
+    const x11 = (m.hostFilter === undefined ? "" : m.hostFilter);
     if (flex) w.compactNullableString(x11); else w.nullableString(x11);
   }
   {

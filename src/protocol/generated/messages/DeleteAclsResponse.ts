@@ -62,7 +62,7 @@ export function sizeDeleteAclsResponseDeleteAclsMatchingAcl(m: Input<DeleteAclsR
     n += 2;
   }
   {
-    const x1 = m.errorMessage ?? "";
+    const x1 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -112,7 +112,7 @@ export function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: S.Writer, m: Inp
     w.int16(x9);
   }
   {
-    const x10 = m.errorMessage ?? "";
+    const x10 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x10); else w.nullableString(x10);
   }
   {
@@ -190,7 +190,7 @@ export function sizeDeleteAclsResponseDeleteAclsFilterResult(m: Input<DeleteAcls
     n += 2;
   }
   {
-    const x19 = m.errorMessage ?? "";
+    const x19 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x19) : S.sizeOfNullableString(x19);
   }
   {
@@ -219,7 +219,7 @@ export function writeDeleteAclsResponseDeleteAclsFilterResult(w: S.Writer, m: In
     w.int16(x22);
   }
   {
-    const x23 = m.errorMessage ?? "";
+    const x23 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x23); else w.nullableString(x23);
   }
   {

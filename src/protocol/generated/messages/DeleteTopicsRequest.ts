@@ -35,7 +35,7 @@ export function sizeDeleteTopicsRequestDeleteTopicState(m: Input<DeleteTopicsReq
   const flex = v >= 4;
   let n = 0;
   if (v >= 6) {
-    const x0 = m.name ?? null;
+    const x0 = (m.name === undefined ? null : m.name);
     n += flex ? S.sizeOfCompactNullableString(x0) : S.sizeOfNullableString(x0);
   }
   if (v >= 6) {
@@ -57,7 +57,7 @@ export function sizeDeleteTopicsRequestDeleteTopicState(m: Input<DeleteTopicsReq
 export function writeDeleteTopicsRequestDeleteTopicState(w: S.Writer, m: Input<DeleteTopicsRequestDeleteTopicState>, v: number): void {
   const flex = v >= 4;
   if (v >= 6) {
-    const x2 = m.name ?? null;
+    const x2 = (m.name === undefined ? null : m.name);
     if (flex) w.compactNullableString(x2); else w.nullableString(x2);
   }
   if (!(v >= 6)) {

@@ -37,7 +37,7 @@ export function sizeDeleteTopicsResponseDeletableTopicResult(m: Input<DeleteTopi
   const flex = v >= 4;
   let n = 0;
   {
-    const x0 = m.name ?? "";
+    const x0 = (m.name === undefined ? "" : m.name);
     n += flex ? S.sizeOfCompactNullableString(x0) : S.sizeOfNullableString(x0);
   }
   if (v >= 6) {
@@ -49,7 +49,7 @@ export function sizeDeleteTopicsResponseDeletableTopicResult(m: Input<DeleteTopi
     n += 2;
   }
   if (v >= 5) {
-    const x3 = m.errorMessage ?? null;
+    const x3 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -67,7 +67,7 @@ export function sizeDeleteTopicsResponseDeletableTopicResult(m: Input<DeleteTopi
 export function writeDeleteTopicsResponseDeletableTopicResult(w: S.Writer, m: Input<DeleteTopicsResponseDeletableTopicResult>, v: number): void {
   const flex = v >= 4;
   {
-    const x4 = m.name ?? "";
+    const x4 = (m.name === undefined ? "" : m.name);
     if (x4 === null && !(v >= 6)) throw new EncodeError(`DeleteTopicsResponseDeletableTopicResult.name is not nullable in version ${v}`);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
@@ -80,7 +80,7 @@ export function writeDeleteTopicsResponseDeletableTopicResult(w: S.Writer, m: In
     w.int16(x6);
   }
   if (v >= 5) {
-    const x7 = m.errorMessage ?? null;
+    const x7 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {

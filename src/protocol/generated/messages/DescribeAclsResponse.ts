@@ -233,7 +233,7 @@ export function sizeDescribeAclsResponse(m: Input<DescribeAclsResponse>, v: numb
     n += 2;
   }
   {
-    const x23 = m.errorMessage ?? "";
+    const x23 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x23) : S.sizeOfNullableString(x23);
   }
   {
@@ -266,7 +266,7 @@ export function writeDescribeAclsResponse(w: S.Writer, m: Input<DescribeAclsResp
     w.int16(x27);
   }
   {
-    const x28 = m.errorMessage ?? "";
+    const x28 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x28); else w.nullableString(x28);
   }
   {

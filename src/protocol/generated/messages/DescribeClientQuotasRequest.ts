@@ -43,7 +43,7 @@ export function sizeDescribeClientQuotasRequestComponentData(m: Input<DescribeCl
     n += 1;
   }
   {
-    const x2 = m.match ?? "";
+    const x2 = (m.match === undefined ? "" : m.match);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -69,7 +69,7 @@ export function writeDescribeClientQuotasRequestComponentData(w: S.Writer, m: In
     w.int8(x4);
   }
   {
-    const x5 = m.match ?? "";
+    const x5 = (m.match === undefined ? "" : m.match);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

@@ -59,7 +59,7 @@ export function sizeDescribeClientQuotasResponseEntityData(m: Input<DescribeClie
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   {
-    const x1 = m.entityName ?? "";
+    const x1 = (m.entityName === undefined ? "" : m.entityName);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -81,7 +81,7 @@ export function writeDescribeClientQuotasResponseEntityData(w: S.Writer, m: Inpu
     if (flex) w.compactString(x2); else w.string(x2);
   }
   {
-    const x3 = m.entityName ?? "";
+    const x3 = (m.entityName === undefined ? "" : m.entityName);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (flex) {
@@ -261,11 +261,11 @@ export function sizeDescribeClientQuotasResponse(m: Input<DescribeClientQuotasRe
     n += 2;
   }
   {
-    const x24 = m.errorMessage ?? "";
+    const x24 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x24) : S.sizeOfNullableString(x24);
   }
   {
-    const x25 = m.entries ?? EMPTY_ARRAY;
+    const x25 = (m.entries === undefined ? EMPTY_ARRAY : m.entries);
     if (x25 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -298,11 +298,11 @@ export function writeDescribeClientQuotasResponse(w: S.Writer, m: Input<Describe
     w.int16(x28);
   }
   {
-    const x29 = m.errorMessage ?? "";
+    const x29 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   {
-    const x30 = m.entries ?? EMPTY_ARRAY;
+    const x30 = (m.entries === undefined ? EMPTY_ARRAY : m.entries);
     if (x30 === null) {
       w.nullArray(flex);
     } else {

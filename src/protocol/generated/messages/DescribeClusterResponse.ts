@@ -61,7 +61,7 @@ export function sizeDescribeClusterResponseDescribeClusterBroker(m: Input<Descri
     n += 4;
   }
   {
-    const x3 = m.rack ?? null;
+    const x3 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -91,7 +91,7 @@ export function writeDescribeClusterResponseDescribeClusterBroker(w: S.Writer, m
     w.int32(x6);
   }
   {
-    const x7 = m.rack ?? null;
+    const x7 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {
@@ -133,7 +133,7 @@ export function sizeDescribeClusterResponse(m: Input<DescribeClusterResponse>, v
     n += 2;
   }
   {
-    const x10 = m.errorMessage ?? null;
+    const x10 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x10) : S.sizeOfNullableString(x10);
   }
   if (v >= 1) {
@@ -182,7 +182,7 @@ export function writeDescribeClusterResponse(w: S.Writer, m: Input<DescribeClust
     w.int16(x18);
   }
   {
-    const x19 = m.errorMessage ?? null;
+    const x19 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x19); else w.nullableString(x19);
   }
   if (v >= 1) {

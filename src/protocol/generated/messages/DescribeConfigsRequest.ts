@@ -45,7 +45,7 @@ export function sizeDescribeConfigsRequestDescribeConfigsResource(m: Input<Descr
     n += flex ? S.sizeOfCompactString(x1) : S.sizeOfString(x1);
   }
   {
-    const x2 = m.configurationKeys ?? EMPTY_ARRAY;
+    const x2 = (m.configurationKeys === undefined ? EMPTY_ARRAY : m.configurationKeys);
     if (x2 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -78,7 +78,7 @@ export function writeDescribeConfigsRequestDescribeConfigsResource(w: S.Writer, 
     if (flex) w.compactString(x5); else w.string(x5);
   }
   {
-    const x6 = m.configurationKeys ?? EMPTY_ARRAY;
+    const x6 = (m.configurationKeys === undefined ? EMPTY_ARRAY : m.configurationKeys);
     if (x6 === null) {
       w.nullArray(flex);
     } else {

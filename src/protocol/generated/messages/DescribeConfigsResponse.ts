@@ -77,7 +77,7 @@ export function sizeDescribeConfigsResponseDescribeConfigsSynonym(m: Input<Descr
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 1) {
-    const x1 = m.value ?? "";
+    const x1 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (v >= 1) {
@@ -107,7 +107,7 @@ export function writeDescribeConfigsResponseDescribeConfigsSynonym(w: S.Writer, 
     if (x3a !== undefined && x3a !== "") throw new EncodeError(`DescribeConfigsResponseDescribeConfigsSynonym.name cannot be set in version ${v}`);
   }
   if (v >= 1) {
-    const x4 = m.value ?? "";
+    const x4 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
   if (!(v >= 1)) {
@@ -165,7 +165,7 @@ export function sizeDescribeConfigsResponseDescribeConfigsResourceResult(m: Inpu
     n += flex ? S.sizeOfCompactString(x6) : S.sizeOfString(x6);
   }
   {
-    const x7 = m.value ?? "";
+    const x7 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x7) : S.sizeOfNullableString(x7);
   }
   {
@@ -196,7 +196,7 @@ export function sizeDescribeConfigsResponseDescribeConfigsResourceResult(m: Inpu
     n += 1;
   }
   if (v >= 3) {
-    const x15 = m.documentation ?? "";
+    const x15 = (m.documentation === undefined ? "" : m.documentation);
     n += flex ? S.sizeOfCompactNullableString(x15) : S.sizeOfNullableString(x15);
   }
   if (flex) {
@@ -218,7 +218,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: S.W
     if (flex) w.compactString(x16); else w.string(x16);
   }
   {
-    const x17 = m.value ?? "";
+    const x17 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x17); else w.nullableString(x17);
   }
   {
@@ -253,7 +253,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: S.W
     w.int8(x24);
   }
   if (v >= 3) {
-    const x25 = m.documentation ?? "";
+    const x25 = (m.documentation === undefined ? "" : m.documentation);
     if (flex) w.compactNullableString(x25); else w.nullableString(x25);
   }
   if (flex) {
@@ -316,7 +316,7 @@ export function sizeDescribeConfigsResponseDescribeConfigsResult(m: Input<Descri
     n += 2;
   }
   {
-    const x30 = m.errorMessage ?? "";
+    const x30 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x30) : S.sizeOfNullableString(x30);
   }
   {
@@ -353,7 +353,7 @@ export function writeDescribeConfigsResponseDescribeConfigsResult(w: S.Writer, m
     w.int16(x35);
   }
   {
-    const x36 = m.errorMessage ?? "";
+    const x36 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x36); else w.nullableString(x36);
   }
   {

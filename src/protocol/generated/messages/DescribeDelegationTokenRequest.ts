@@ -89,7 +89,7 @@ export function sizeDescribeDelegationTokenRequest(m: Input<DescribeDelegationTo
   const flex = v >= 2;
   let n = 0;
   {
-    const x4 = m.owners ?? EMPTY_ARRAY;
+    const x4 = (m.owners === undefined ? EMPTY_ARRAY : m.owners);
     if (x4 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -114,7 +114,7 @@ export function sizeDescribeDelegationTokenRequest(m: Input<DescribeDelegationTo
 export function writeDescribeDelegationTokenRequest(w: S.Writer, m: Input<DescribeDelegationTokenRequest>, v: number): void {
   const flex = v >= 2;
   {
-    const x6 = m.owners ?? EMPTY_ARRAY;
+    const x6 = (m.owners === undefined ? EMPTY_ARRAY : m.owners);
     if (x6 === null) {
       w.nullArray(flex);
     } else {

@@ -64,7 +64,7 @@ export function sizeDescribeGroupsResponseDescribedGroupMember(m: Input<Describe
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 4) {
-    const x1 = m.groupInstanceId ?? null;
+    const x1 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -102,7 +102,7 @@ export function writeDescribeGroupsResponseDescribedGroupMember(w: S.Writer, m: 
     if (flex) w.compactString(x6); else w.string(x6);
   }
   if (v >= 4) {
-    const x7 = m.groupInstanceId ?? null;
+    const x7 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   {

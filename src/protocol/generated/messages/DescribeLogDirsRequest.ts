@@ -99,7 +99,7 @@ export function sizeDescribeLogDirsRequest(m: Input<DescribeLogDirsRequest>, v: 
   const flex = v >= 2;
   let n = 0;
   {
-    const x8 = m.topics ?? EMPTY_ARRAY;
+    const x8 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x8 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -124,7 +124,7 @@ export function sizeDescribeLogDirsRequest(m: Input<DescribeLogDirsRequest>, v: 
 export function writeDescribeLogDirsRequest(w: S.Writer, m: Input<DescribeLogDirsRequest>, v: number): void {
   const flex = v >= 2;
   {
-    const x10 = m.topics ?? EMPTY_ARRAY;
+    const x10 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x10 === null) {
       w.nullArray(flex);
     } else {

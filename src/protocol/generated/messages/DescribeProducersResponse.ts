@@ -165,7 +165,7 @@ export function sizeDescribeProducersResponsePartitionResponse(m: Input<Describe
     n += 2;
   }
   {
-    const x14 = m.errorMessage ?? null;
+    const x14 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x14) : S.sizeOfNullableString(x14);
   }
   {
@@ -198,7 +198,7 @@ export function writeDescribeProducersResponsePartitionResponse(w: S.Writer, m: 
     w.int16(x18);
   }
   {
-    const x19 = m.errorMessage ?? null;
+    const x19 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x19); else w.nullableString(x19);
   }
   {

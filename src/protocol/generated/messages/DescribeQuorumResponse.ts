@@ -199,7 +199,7 @@ export function sizeDescribeQuorumResponsePartitionData(m: Input<DescribeQuorumR
     n += 2;
   }
   if (v >= 2) {
-    const x12 = m.errorMessage ?? "";
+    const x12 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x12) : S.sizeOfNullableString(x12);
   }
   {
@@ -251,7 +251,7 @@ export function writeDescribeQuorumResponsePartitionData(w: S.Writer, m: Input<D
     w.int16(x21);
   }
   if (v >= 2) {
-    const x22 = m.errorMessage ?? "";
+    const x22 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x22); else w.nullableString(x22);
   }
   {
@@ -575,7 +575,7 @@ export function sizeDescribeQuorumResponse(m: Input<DescribeQuorumResponse>, v: 
     n += 2;
   }
   if (v >= 2) {
-    const x61 = m.errorMessage ?? "";
+    const x61 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x61) : S.sizeOfNullableString(x61);
   }
   {
@@ -611,7 +611,7 @@ export function writeDescribeQuorumResponse(w: S.Writer, m: Input<DescribeQuorum
     w.int16(x66);
   }
   if (v >= 2) {
-    const x67 = m.errorMessage ?? "";
+    const x67 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x67); else w.nullableString(x67);
   }
   {

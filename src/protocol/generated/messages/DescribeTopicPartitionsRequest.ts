@@ -160,7 +160,7 @@ export function sizeDescribeTopicPartitionsRequest(m: Input<DescribeTopicPartiti
     n += 4;
   }
   {
-    const x9 = m.cursor ?? null;
+    const x9 = (m.cursor === undefined ? null : m.cursor);
     n += (x9 === null ? 1 : 1 + sizeDescribeTopicPartitionsRequestCursor(x9, v));
   }
   if (flex) {
@@ -189,7 +189,7 @@ export function writeDescribeTopicPartitionsRequest(w: S.Writer, m: Input<Descri
     w.int32(x12);
   }
   {
-    const x13 = m.cursor ?? null;
+    const x13 = (m.cursor === undefined ? null : m.cursor);
     if (x13 === null) w.int8(-1);
     else { w.int8(1); writeDescribeTopicPartitionsRequestCursor(w, x13, v); }
   }

@@ -101,7 +101,7 @@ export function sizeDescribeTopicPartitionsResponsePartition(m: Input<DescribeTo
     n += x5.length * 4;
   }
   {
-    const x6 = m.eligibleLeaderReplicas ?? null;
+    const x6 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
     if (x6 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -110,7 +110,7 @@ export function sizeDescribeTopicPartitionsResponsePartition(m: Input<DescribeTo
     }
   }
   {
-    const x7 = m.lastKnownElr ?? null;
+    const x7 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
     if (x7 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -168,7 +168,7 @@ export function writeDescribeTopicPartitionsResponsePartition(w: S.Writer, m: In
     }
   }
   {
-    const x17 = m.eligibleLeaderReplicas ?? null;
+    const x17 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
     if (x17 === null) {
       w.nullArray(flex);
     } else {
@@ -179,7 +179,7 @@ export function writeDescribeTopicPartitionsResponsePartition(w: S.Writer, m: In
     }
   }
   {
-    const x19 = m.lastKnownElr ?? null;
+    const x19 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
     if (x19 === null) {
       w.nullArray(flex);
     } else {
@@ -270,7 +270,7 @@ export function sizeDescribeTopicPartitionsResponseTopic(m: Input<DescribeTopicP
     n += 2;
   }
   {
-    const x39 = m.name ?? "";
+    const x39 = (m.name === undefined ? "" : m.name);
     n += flex ? S.sizeOfCompactNullableString(x39) : S.sizeOfNullableString(x39);
   }
   {
@@ -311,7 +311,7 @@ export function writeDescribeTopicPartitionsResponseTopic(w: S.Writer, m: Input<
     w.int16(x45);
   }
   {
-    const x46 = m.name ?? "";
+    const x46 = (m.name === undefined ? "" : m.name);
     if (flex) w.compactNullableString(x46); else w.nullableString(x46);
   }
   {
@@ -441,7 +441,7 @@ export function sizeDescribeTopicPartitionsResponse(m: Input<DescribeTopicPartit
     }
   }
   {
-    const x62 = m.nextCursor ?? null;
+    const x62 = (m.nextCursor === undefined ? null : m.nextCursor);
     n += (x62 === null ? 1 : 1 + sizeDescribeTopicPartitionsResponseCursor(x62, v));
   }
   if (flex) {
@@ -470,7 +470,7 @@ export function writeDescribeTopicPartitionsResponse(w: S.Writer, m: Input<Descr
     }
   }
   {
-    const x66 = m.nextCursor ?? null;
+    const x66 = (m.nextCursor === undefined ? null : m.nextCursor);
     if (x66 === null) w.int8(-1);
     else { w.int8(1); writeDescribeTopicPartitionsResponseCursor(w, x66, v); }
   }

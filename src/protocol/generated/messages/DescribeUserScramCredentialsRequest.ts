@@ -78,7 +78,7 @@ export function sizeDescribeUserScramCredentialsRequest(m: Input<DescribeUserScr
   const flex = true;
   let n = 0;
   {
-    const x2 = m.users ?? EMPTY_ARRAY;
+    const x2 = (m.users === undefined ? EMPTY_ARRAY : m.users);
     if (x2 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -103,7 +103,7 @@ export function sizeDescribeUserScramCredentialsRequest(m: Input<DescribeUserScr
 export function writeDescribeUserScramCredentialsRequest(w: S.Writer, m: Input<DescribeUserScramCredentialsRequest>, v: number): void {
   const flex = true;
   {
-    const x4 = m.users ?? EMPTY_ARRAY;
+    const x4 = (m.users === undefined ? EMPTY_ARRAY : m.users);
     if (x4 === null) {
       w.nullArray(flex);
     } else {

@@ -116,7 +116,7 @@ export function sizeDescribeUserScramCredentialsResponseDescribeUserScramCredent
     n += 2;
   }
   {
-    const x6 = m.errorMessage ?? "";
+    const x6 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x6) : S.sizeOfNullableString(x6);
   }
   {
@@ -149,7 +149,7 @@ export function writeDescribeUserScramCredentialsResponseDescribeUserScramCreden
     w.int16(x10);
   }
   {
-    const x11 = m.errorMessage ?? "";
+    const x11 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x11); else w.nullableString(x11);
   }
   {
@@ -204,7 +204,7 @@ export function sizeDescribeUserScramCredentialsResponse(m: Input<DescribeUserSc
     n += 2;
   }
   {
-    const x19 = m.errorMessage ?? "";
+    const x19 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x19) : S.sizeOfNullableString(x19);
   }
   {
@@ -237,7 +237,7 @@ export function writeDescribeUserScramCredentialsResponse(w: S.Writer, m: Input<
     w.int16(x23);
   }
   {
-    const x24 = m.errorMessage ?? "";
+    const x24 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x24); else w.nullableString(x24);
   }
   {

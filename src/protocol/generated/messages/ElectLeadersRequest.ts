@@ -107,7 +107,7 @@ export function sizeElectLeadersRequest(m: Input<ElectLeadersRequest>, v: number
     n += 1;
   }
   {
-    const x9 = m.topicPartitions ?? EMPTY_ARRAY;
+    const x9 = (m.topicPartitions === undefined ? EMPTY_ARRAY : m.topicPartitions);
     if (x9 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -144,7 +144,7 @@ export function writeElectLeadersRequest(w: S.Writer, m: Input<ElectLeadersReque
     if (x12a !== undefined && x12a !== 0) throw new EncodeError(`ElectLeadersRequest.electionType cannot be set in version ${v}`);
   }
   {
-    const x13 = m.topicPartitions ?? EMPTY_ARRAY;
+    const x13 = (m.topicPartitions === undefined ? EMPTY_ARRAY : m.topicPartitions);
     if (x13 === null) {
       w.nullArray(flex);
     } else {

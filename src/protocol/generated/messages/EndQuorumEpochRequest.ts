@@ -411,7 +411,7 @@ export function sizeEndQuorumEpochRequest(m: Input<EndQuorumEpochRequest>, v: nu
   const flex = v >= 1;
   let n = 0;
   {
-    const x38 = m.clusterId ?? null;
+    const x38 = (m.clusterId === undefined ? null : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x38) : S.sizeOfNullableString(x38);
   }
   {
@@ -443,7 +443,7 @@ export function sizeEndQuorumEpochRequest(m: Input<EndQuorumEpochRequest>, v: nu
 export function writeEndQuorumEpochRequest(w: S.Writer, m: Input<EndQuorumEpochRequest>, v: number): void {
   const flex = v >= 1;
   {
-    const x43 = m.clusterId ?? null;
+    const x43 = (m.clusterId === undefined ? null : m.clusterId);
     if (flex) w.compactNullableString(x43); else w.nullableString(x43);
   }
   {

@@ -30,7 +30,7 @@ export function sizeEnvelopeRequest(m: Input<EnvelopeRequest>, v: number): numbe
     n += flex ? S.sizeOfCompactBytes(x0) : S.sizeOfBytes(x0);
   }
   {
-    const x1 = m.requestPrincipal ?? EMPTY_BYTES;
+    const x1 = (m.requestPrincipal === undefined ? EMPTY_BYTES : m.requestPrincipal);
     n += flex ? S.sizeOfCompactNullableBytes(x1) : S.sizeOfNullableBytes(x1);
   }
   {
@@ -56,7 +56,7 @@ export function writeEnvelopeRequest(w: S.Writer, m: Input<EnvelopeRequest>, v: 
     if (flex) w.compactBytes(x3); else w.bytes(x3);
   }
   {
-    const x4 = m.requestPrincipal ?? EMPTY_BYTES;
+    const x4 = (m.requestPrincipal === undefined ? EMPTY_BYTES : m.requestPrincipal);
     if (flex) w.compactNullableBytes(x4); else w.nullableBytes(x4);
   }
   {

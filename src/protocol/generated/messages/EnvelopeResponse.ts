@@ -24,7 +24,7 @@ export function sizeEnvelopeResponse(m: Input<EnvelopeResponse>, v: number): num
   const flex = true;
   let n = 0;
   {
-    const x0 = m.responseData ?? null;
+    const x0 = (m.responseData === undefined ? null : m.responseData);
     n += flex ? S.sizeOfCompactNullableBytes(x0) : S.sizeOfNullableBytes(x0);
   }
   {
@@ -46,7 +46,7 @@ export function sizeEnvelopeResponse(m: Input<EnvelopeResponse>, v: number): num
 export function writeEnvelopeResponse(w: S.Writer, m: Input<EnvelopeResponse>, v: number): void {
   const flex = true;
   {
-    const x2 = m.responseData ?? null;
+    const x2 = (m.responseData === undefined ? null : m.responseData);
     if (flex) w.compactNullableBytes(x2); else w.nullableBytes(x2);
   }
   {

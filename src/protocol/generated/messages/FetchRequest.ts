@@ -537,7 +537,7 @@ export function sizeFetchRequest(m: Input<FetchRequest>, v: number): number {
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (v >= 12) {
-      const x53 = m.clusterId ?? null;
+      const x53 = (m.clusterId === undefined ? null : m.clusterId);
       if (x53 !== null) {
         tags++;
         let size = 0;
@@ -622,7 +622,7 @@ export function writeFetchRequest(w: S.Writer, m: Input<FetchRequest>, v: number
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x69 = m.clusterId ?? null;
+    const x69 = (m.clusterId === undefined ? null : m.clusterId);
     const has70 = v >= 12 && x69 !== null;
     if (has70) tags++;
     const x71 = m.replicaState ?? {};

@@ -441,7 +441,7 @@ export function sizeFetchResponsePartitionData(m: Input<FetchResponsePartitionDa
     n += 8;
   }
   if (v >= 4) {
-    const x21 = m.abortedTransactions ?? EMPTY_ARRAY;
+    const x21 = (m.abortedTransactions === undefined ? EMPTY_ARRAY : m.abortedTransactions);
     if (x21 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -456,7 +456,7 @@ export function sizeFetchResponsePartitionData(m: Input<FetchResponsePartitionDa
     n += 4;
   }
   {
-    const x24 = m.records ?? null;
+    const x24 = (m.records === undefined ? null : m.records);
     n += flex ? S.sizeOfCompactNullableBytes(x24) : S.sizeOfNullableBytes(x24);
   }
   if (flex) {
@@ -533,7 +533,7 @@ export function writeFetchResponsePartitionData(w: S.Writer, m: Input<FetchRespo
     if (x35a !== undefined && (x35a === null || !isDefaultFetchResponseSnapshotId(x35a))) throw new EncodeError(`FetchResponsePartitionData.snapshotId cannot be set in version ${v}`);
   }
   if (v >= 4) {
-    const x36 = m.abortedTransactions ?? EMPTY_ARRAY;
+    const x36 = (m.abortedTransactions === undefined ? EMPTY_ARRAY : m.abortedTransactions);
     if (x36 === null) {
       w.nullArray(flex);
     } else {
@@ -552,7 +552,7 @@ export function writeFetchResponsePartitionData(w: S.Writer, m: Input<FetchRespo
     if (x38a !== undefined && x38a !== -1) throw new EncodeError(`FetchResponsePartitionData.preferredReadReplica cannot be set in version ${v}`);
   }
   {
-    const x39 = m.records ?? null;
+    const x39 = (m.records === undefined ? null : m.records);
     if (flex) w.compactNullableBytes(x39); else w.nullableBytes(x39);
   }
   if (flex) {
@@ -754,7 +754,7 @@ export function sizeFetchResponseNodeEndpoint(m: Input<FetchResponseNodeEndpoint
     n += 4;
   }
   if (v >= 16) {
-    const x63 = m.rack ?? null;
+    const x63 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x63) : S.sizeOfNullableString(x63);
   }
   if (flex) {
@@ -796,7 +796,7 @@ export function writeFetchResponseNodeEndpoint(w: S.Writer, m: Input<FetchRespon
     if (x66a !== undefined && x66a !== 0) throw new EncodeError(`FetchResponseNodeEndpoint.port cannot be set in version ${v}`);
   }
   if (v >= 16) {
-    const x67 = m.rack ?? null;
+    const x67 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x67); else w.nullableString(x67);
   }
   if (!(v >= 16)) {

@@ -318,7 +318,7 @@ export function sizeFetchSnapshotRequest(m: Input<FetchSnapshotRequest>, v: numb
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (true) {
-      const x29 = m.clusterId ?? null;
+      const x29 = (m.clusterId === undefined ? null : m.clusterId);
       if (x29 !== null) {
         tags++;
         let size = 0;
@@ -351,7 +351,7 @@ export function writeFetchSnapshotRequest(w: S.Writer, m: Input<FetchSnapshotReq
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x35 = m.clusterId ?? null;
+    const x35 = (m.clusterId === undefined ? null : m.clusterId);
     const has36 = x35 !== null;
     if (has36) tags++;
     w.unsignedVarint(tags);

@@ -71,7 +71,7 @@ export function sizeFindCoordinatorResponseCoordinator(m: Input<FindCoordinatorR
     n += 2;
   }
   if (v >= 4) {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x5) : S.sizeOfNullableString(x5);
   }
   if (flex) {
@@ -129,7 +129,7 @@ export function writeFindCoordinatorResponseCoordinator(w: S.Writer, m: Input<Fi
     if (x10a !== undefined && x10a !== 0) throw new EncodeError(`FindCoordinatorResponseCoordinator.errorCode cannot be set in version ${v}`);
   }
   if (v >= 4) {
-    const x11 = m.errorMessage ?? "";
+    const x11 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x11); else w.nullableString(x11);
   }
   if (flex) {
@@ -191,7 +191,7 @@ export function sizeFindCoordinatorResponse(m: Input<FindCoordinatorResponse>, v
     n += 2;
   }
   if ((v >= 1 && v <= 3)) {
-    const x14 = m.errorMessage ?? "";
+    const x14 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x14) : S.sizeOfNullableString(x14);
   }
   if (v <= 3) {
@@ -240,7 +240,7 @@ export function writeFindCoordinatorResponse(w: S.Writer, m: Input<FindCoordinat
     if (x21a !== undefined && x21a !== 0) throw new EncodeError(`FindCoordinatorResponse.errorCode cannot be set in version ${v}`);
   }
   if ((v >= 1 && v <= 3)) {
-    const x22 = m.errorMessage ?? "";
+    const x22 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x22); else w.nullableString(x22);
   }
   if (v <= 3) {

@@ -40,7 +40,7 @@ export function sizeHeartbeatRequest(m: Input<HeartbeatRequest>, v: number): num
     n += flex ? S.sizeOfCompactString(x2) : S.sizeOfString(x2);
   }
   if (v >= 3) {
-    const x3 = m.groupInstanceId ?? null;
+    const x3 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeHeartbeatRequest(w: S.Writer, m: Input<HeartbeatRequest>, v
     if (flex) w.compactString(x6); else w.string(x6);
   }
   if (v >= 3) {
-    const x7 = m.groupInstanceId ?? null;
+    const x7 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (!(v >= 3)) {

@@ -54,7 +54,7 @@ export function sizeIncrementalAlterConfigsRequestAlterableConfig(m: Input<Incre
     n += 1;
   }
   {
-    const x2 = m.value ?? "";
+    const x2 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -80,7 +80,7 @@ export function writeIncrementalAlterConfigsRequestAlterableConfig(w: S.Writer, 
     w.int8(x4);
   }
   {
-    const x5 = m.value ?? "";
+    const x5 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

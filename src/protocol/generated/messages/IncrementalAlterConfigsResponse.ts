@@ -41,7 +41,7 @@ export function sizeIncrementalAlterConfigsResponseAlterConfigsResourceResponse(
     n += 2;
   }
   {
-    const x1 = m.errorMessage ?? "";
+    const x1 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -71,7 +71,7 @@ export function writeIncrementalAlterConfigsResponseAlterConfigsResourceResponse
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   {

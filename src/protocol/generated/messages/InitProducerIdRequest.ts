@@ -28,7 +28,7 @@ export function sizeInitProducerIdRequest(m: Input<InitProducerIdRequest>, v: nu
   const flex = v >= 2;
   let n = 0;
   {
-    const x0 = m.transactionalId ?? "";
+    const x0 = (m.transactionalId === undefined ? "" : m.transactionalId);
     n += flex ? S.sizeOfCompactNullableString(x0) : S.sizeOfNullableString(x0);
   }
   {
@@ -58,7 +58,7 @@ export function sizeInitProducerIdRequest(m: Input<InitProducerIdRequest>, v: nu
 export function writeInitProducerIdRequest(w: S.Writer, m: Input<InitProducerIdRequest>, v: number): void {
   const flex = v >= 2;
   {
-    const x4 = m.transactionalId ?? "";
+    const x4 = (m.transactionalId === undefined ? "" : m.transactionalId);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
   {

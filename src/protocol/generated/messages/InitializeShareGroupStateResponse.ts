@@ -50,7 +50,7 @@ export function sizeInitializeShareGroupStateResponsePartitionResult(m: Input<In
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? null;
+    const x2 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -76,7 +76,7 @@ export function writeInitializeShareGroupStateResponsePartitionResult(w: S.Write
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? null;
+    const x5 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

@@ -119,7 +119,7 @@ export function sizeJoinGroupRequest(m: Input<JoinGroupRequest>, v: number): num
     n += flex ? S.sizeOfCompactString(x7) : S.sizeOfString(x7);
   }
   if (v >= 5) {
-    const x8 = m.groupInstanceId ?? null;
+    const x8 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x8) : S.sizeOfNullableString(x8);
   }
   {
@@ -134,7 +134,7 @@ export function sizeJoinGroupRequest(m: Input<JoinGroupRequest>, v: number): num
     }
   }
   if (v >= 8) {
-    const x12 = m.reason ?? null;
+    const x12 = (m.reason === undefined ? null : m.reason);
     n += flex ? S.sizeOfCompactNullableString(x12) : S.sizeOfNullableString(x12);
   }
   if (flex) {
@@ -168,7 +168,7 @@ export function writeJoinGroupRequest(w: S.Writer, m: Input<JoinGroupRequest>, v
     if (flex) w.compactString(x16); else w.string(x16);
   }
   if (v >= 5) {
-    const x17 = m.groupInstanceId ?? null;
+    const x17 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x17); else w.nullableString(x17);
   }
   if (!(v >= 5)) {
@@ -187,7 +187,7 @@ export function writeJoinGroupRequest(w: S.Writer, m: Input<JoinGroupRequest>, v
     }
   }
   if (v >= 8) {
-    const x21 = m.reason ?? null;
+    const x21 = (m.reason === undefined ? null : m.reason);
     if (flex) w.compactNullableString(x21); else w.nullableString(x21);
   }
   if (flex) {

@@ -53,7 +53,7 @@ export function sizeJoinGroupResponseMember(m: Input<JoinGroupResponseMember>, v
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 5) {
-    const x1 = m.groupInstanceId ?? null;
+    const x1 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -79,7 +79,7 @@ export function writeJoinGroupResponseMember(w: S.Writer, m: Input<JoinGroupResp
     if (flex) w.compactString(x3); else w.string(x3);
   }
   if (v >= 5) {
-    const x4 = m.groupInstanceId ?? null;
+    const x4 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
   {
@@ -131,11 +131,11 @@ export function sizeJoinGroupResponse(m: Input<JoinGroupResponse>, v: number): n
     n += 4;
   }
   if (v >= 7) {
-    const x9 = m.protocolType ?? null;
+    const x9 = (m.protocolType === undefined ? null : m.protocolType);
     n += flex ? S.sizeOfCompactNullableString(x9) : S.sizeOfNullableString(x9);
   }
   {
-    const x10 = m.protocolName ?? "";
+    const x10 = (m.protocolName === undefined ? "" : m.protocolName);
     n += flex ? S.sizeOfCompactNullableString(x10) : S.sizeOfNullableString(x10);
   }
   {
@@ -184,11 +184,11 @@ export function writeJoinGroupResponse(w: S.Writer, m: Input<JoinGroupResponse>,
     w.int32(x18);
   }
   if (v >= 7) {
-    const x19 = m.protocolType ?? null;
+    const x19 = (m.protocolType === undefined ? null : m.protocolType);
     if (flex) w.compactNullableString(x19); else w.nullableString(x19);
   }
   {
-    const x20 = m.protocolName ?? "";
+    const x20 = (m.protocolName === undefined ? "" : m.protocolName);
     if (x20 === null && !(v >= 7)) throw new EncodeError(`JoinGroupResponse.protocolName is not nullable in version ${v}`);
     if (flex) w.compactNullableString(x20); else w.nullableString(x20);
   }

@@ -41,11 +41,11 @@ export function sizeLeaveGroupRequestMemberIdentity(m: Input<LeaveGroupRequestMe
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 3) {
-    const x1 = m.groupInstanceId ?? null;
+    const x1 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (v >= 5) {
-    const x2 = m.reason ?? null;
+    const x2 = (m.reason === undefined ? null : m.reason);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -71,7 +71,7 @@ export function writeLeaveGroupRequestMemberIdentity(w: S.Writer, m: Input<Leave
     if (x3a !== undefined && x3a !== "") throw new EncodeError(`LeaveGroupRequestMemberIdentity.memberId cannot be set in version ${v}`);
   }
   if (v >= 3) {
-    const x4 = m.groupInstanceId ?? null;
+    const x4 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
   if (!(v >= 3)) {
@@ -79,7 +79,7 @@ export function writeLeaveGroupRequestMemberIdentity(w: S.Writer, m: Input<Leave
     if (x4a !== undefined && x4a !== null) throw new EncodeError(`LeaveGroupRequestMemberIdentity.groupInstanceId cannot be set in version ${v}`);
   }
   if (v >= 5) {
-    const x5 = m.reason ?? null;
+    const x5 = (m.reason === undefined ? null : m.reason);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

@@ -41,7 +41,7 @@ export function sizeLeaveGroupResponseMemberResponse(m: Input<LeaveGroupResponse
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   if (v >= 3) {
-    const x1 = m.groupInstanceId ?? "";
+    const x1 = (m.groupInstanceId === undefined ? "" : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (v >= 3) {
@@ -71,7 +71,7 @@ export function writeLeaveGroupResponseMemberResponse(w: S.Writer, m: Input<Leav
     if (x3a !== undefined && x3a !== "") throw new EncodeError(`LeaveGroupResponseMemberResponse.memberId cannot be set in version ${v}`);
   }
   if (v >= 3) {
-    const x4 = m.groupInstanceId ?? "";
+    const x4 = (m.groupInstanceId === undefined ? "" : m.groupInstanceId);
     if (flex) w.compactNullableString(x4); else w.nullableString(x4);
   }
   if (!(v >= 3)) {

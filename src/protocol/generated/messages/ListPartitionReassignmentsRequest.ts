@@ -105,7 +105,7 @@ export function sizeListPartitionReassignmentsRequest(m: Input<ListPartitionReas
     n += 4;
   }
   {
-    const x9 = m.topics ?? null;
+    const x9 = (m.topics === undefined ? null : m.topics);
     if (x9 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -134,7 +134,7 @@ export function writeListPartitionReassignmentsRequest(w: S.Writer, m: Input<Lis
     w.int32(x11);
   }
   {
-    const x12 = m.topics ?? null;
+    const x12 = (m.topics === undefined ? null : m.topics);
     if (x12 === null) {
       w.nullArray(flex);
     } else {

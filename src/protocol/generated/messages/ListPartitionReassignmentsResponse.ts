@@ -234,7 +234,7 @@ export function sizeListPartitionReassignmentsResponse(m: Input<ListPartitionRea
     n += 2;
   }
   {
-    const x31 = m.errorMessage ?? "";
+    const x31 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x31) : S.sizeOfNullableString(x31);
   }
   {
@@ -267,7 +267,7 @@ export function writeListPartitionReassignmentsResponse(w: S.Writer, m: Input<Li
     w.int16(x35);
   }
   {
-    const x36 = m.errorMessage ?? "";
+    const x36 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x36); else w.nullableString(x36);
   }
   {

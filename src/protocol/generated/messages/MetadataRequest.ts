@@ -41,7 +41,7 @@ export function sizeMetadataRequestTopic(m: Input<MetadataRequestTopic>, v: numb
     n += 16;
   }
   {
-    const x1 = m.name ?? "";
+    const x1 = (m.name === undefined ? "" : m.name);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -63,7 +63,7 @@ export function writeMetadataRequestTopic(w: S.Writer, m: Input<MetadataRequestT
     w.uuid(x2);
   }
   {
-    const x3 = m.name ?? "";
+    const x3 = (m.name === undefined ? "" : m.name);
     if (x3 === null && !(v >= 10)) throw new EncodeError(`MetadataRequestTopic.name is not nullable in version ${v}`);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
@@ -99,7 +99,7 @@ export function sizeMetadataRequest(m: Input<MetadataRequest>, v: number): numbe
   const flex = v >= 9;
   let n = 0;
   {
-    const x4 = m.topics ?? EMPTY_ARRAY;
+    const x4 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x4 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -136,7 +136,7 @@ export function sizeMetadataRequest(m: Input<MetadataRequest>, v: number): numbe
 export function writeMetadataRequest(w: S.Writer, m: Input<MetadataRequest>, v: number): void {
   const flex = v >= 9;
   {
-    const x9 = m.topics ?? EMPTY_ARRAY;
+    const x9 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x9 === null && !(v >= 1)) throw new EncodeError(`MetadataRequest.topics is not nullable in version ${v}`);
     if (x9 === null) {
       w.nullArray(flex);

@@ -93,7 +93,7 @@ export function sizeMetadataResponseBroker(m: Input<MetadataResponseBroker>, v: 
     n += 4;
   }
   if (v >= 1) {
-    const x3 = m.rack ?? null;
+    const x3 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -123,7 +123,7 @@ export function writeMetadataResponseBroker(w: S.Writer, m: Input<MetadataRespon
     w.int32(x6);
   }
   if (v >= 1) {
-    const x7 = m.rack ?? null;
+    const x7 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {
@@ -302,7 +302,7 @@ export function sizeMetadataResponseTopic(m: Input<MetadataResponseTopic>, v: nu
     n += 2;
   }
   {
-    const x35 = m.name ?? "";
+    const x35 = (m.name === undefined ? "" : m.name);
     n += flex ? S.sizeOfCompactNullableString(x35) : S.sizeOfNullableString(x35);
   }
   if (v >= 10) {
@@ -343,7 +343,7 @@ export function writeMetadataResponseTopic(w: S.Writer, m: Input<MetadataRespons
     w.int16(x41);
   }
   {
-    const x42 = m.name ?? "";
+    const x42 = (m.name === undefined ? "" : m.name);
     if (x42 === null && !(v >= 12)) throw new EncodeError(`MetadataResponseTopic.name is not nullable in version ${v}`);
     if (flex) w.compactNullableString(x42); else w.nullableString(x42);
   }
@@ -429,7 +429,7 @@ export function sizeMetadataResponse(m: Input<MetadataResponse>, v: number): num
     }
   }
   if (v >= 2) {
-    const x54 = m.clusterId ?? null;
+    const x54 = (m.clusterId === undefined ? null : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x54) : S.sizeOfNullableString(x54);
   }
   if (v >= 1) {
@@ -473,7 +473,7 @@ export function writeMetadataResponse(w: S.Writer, m: Input<MetadataResponse>, v
     }
   }
   if (v >= 2) {
-    const x62 = m.clusterId ?? null;
+    const x62 = (m.clusterId === undefined ? null : m.clusterId);
     if (flex) w.compactNullableString(x62); else w.nullableString(x62);
   }
   if (v >= 1) {

@@ -72,7 +72,7 @@ export function sizeOffsetCommitRequestPartition(m: Input<OffsetCommitRequestPar
     n += 8;
   }
   {
-    const x4 = m.committedMetadata ?? "";
+    const x4 = (m.committedMetadata === undefined ? "" : m.committedMetadata);
     n += flex ? S.sizeOfCompactNullableString(x4) : S.sizeOfNullableString(x4);
   }
   if (flex) {
@@ -110,7 +110,7 @@ export function writeOffsetCommitRequestPartition(w: S.Writer, m: Input<OffsetCo
     if (x8a !== undefined && x8a !== -1n) throw new EncodeError(`OffsetCommitRequestPartition.commitTimestamp cannot be set in version ${v}`);
   }
   {
-    const x9 = m.committedMetadata ?? "";
+    const x9 = (m.committedMetadata === undefined ? "" : m.committedMetadata);
     if (flex) w.compactNullableString(x9); else w.nullableString(x9);
   }
   if (flex) {
@@ -233,7 +233,7 @@ export function sizeOffsetCommitRequest(m: Input<OffsetCommitRequest>, v: number
     n += flex ? S.sizeOfCompactString(x21) : S.sizeOfString(x21);
   }
   if (v >= 7) {
-    const x22 = m.groupInstanceId ?? null;
+    const x22 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x22) : S.sizeOfNullableString(x22);
   }
   if ((v >= 2 && v <= 4)) {
@@ -274,7 +274,7 @@ export function writeOffsetCommitRequest(w: S.Writer, m: Input<OffsetCommitReque
     if (flex) w.compactString(x28); else w.string(x28);
   }
   if (v >= 7) {
-    const x29 = m.groupInstanceId ?? null;
+    const x29 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x29); else w.nullableString(x29);
   }
   if (!(v >= 7)) {

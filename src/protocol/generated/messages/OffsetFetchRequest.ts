@@ -225,7 +225,7 @@ export function sizeOffsetFetchRequestGroup(m: Input<OffsetFetchRequestGroup>, v
     n += flex ? S.sizeOfCompactString(x16) : S.sizeOfString(x16);
   }
   if (v >= 9) {
-    const x17 = m.memberId ?? null;
+    const x17 = (m.memberId === undefined ? null : m.memberId);
     n += flex ? S.sizeOfCompactNullableString(x17) : S.sizeOfNullableString(x17);
   }
   if (v >= 9) {
@@ -233,7 +233,7 @@ export function sizeOffsetFetchRequestGroup(m: Input<OffsetFetchRequestGroup>, v
     n += 4;
   }
   if (v >= 8) {
-    const x19 = m.topics ?? EMPTY_ARRAY;
+    const x19 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x19 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -266,7 +266,7 @@ export function writeOffsetFetchRequestGroup(w: S.Writer, m: Input<OffsetFetchRe
     if (x21a !== undefined && x21a !== "") throw new EncodeError(`OffsetFetchRequestGroup.groupId cannot be set in version ${v}`);
   }
   if (v >= 9) {
-    const x22 = m.memberId ?? null;
+    const x22 = (m.memberId === undefined ? null : m.memberId);
     if (flex) w.compactNullableString(x22); else w.nullableString(x22);
   }
   if (v >= 9) {
@@ -274,7 +274,7 @@ export function writeOffsetFetchRequestGroup(w: S.Writer, m: Input<OffsetFetchRe
     w.int32(x23);
   }
   if (v >= 8) {
-    const x24 = m.topics ?? EMPTY_ARRAY;
+    const x24 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x24 === null) {
       w.nullArray(flex);
     } else {
@@ -342,7 +342,7 @@ export function sizeOffsetFetchRequest(m: Input<OffsetFetchRequest>, v: number):
     n += flex ? S.sizeOfCompactString(x29) : S.sizeOfString(x29);
   }
   if (v <= 7) {
-    const x30 = m.topics ?? EMPTY_ARRAY;
+    const x30 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x30 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -386,7 +386,7 @@ export function writeOffsetFetchRequest(w: S.Writer, m: Input<OffsetFetchRequest
     if (x35a !== undefined && x35a !== "") throw new EncodeError(`OffsetFetchRequest.groupId cannot be set in version ${v}`);
   }
   if (v <= 7) {
-    const x36 = m.topics ?? EMPTY_ARRAY;
+    const x36 = (m.topics === undefined ? EMPTY_ARRAY : m.topics);
     if (x36 === null && !(v >= 2)) throw new EncodeError(`OffsetFetchRequest.topics is not nullable in version ${v}`);
     if (x36 === null) {
       w.nullArray(flex);

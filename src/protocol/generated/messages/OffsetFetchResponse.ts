@@ -99,7 +99,7 @@ export function sizeOffsetFetchResponsePartition(m: Input<OffsetFetchResponsePar
     n += 4;
   }
   if (v <= 7) {
-    const x3 = m.metadata ?? "";
+    const x3 = (m.metadata === undefined ? "" : m.metadata);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (v <= 7) {
@@ -141,7 +141,7 @@ export function writeOffsetFetchResponsePartition(w: S.Writer, m: Input<OffsetFe
     w.int32(x7);
   }
   if (v <= 7) {
-    const x8 = m.metadata ?? "";
+    const x8 = (m.metadata === undefined ? "" : m.metadata);
     if (flex) w.compactNullableString(x8); else w.nullableString(x8);
   }
   if (!(v <= 7)) {
@@ -298,7 +298,7 @@ export function sizeOffsetFetchResponsePartitions(m: Input<OffsetFetchResponsePa
     n += 4;
   }
   if (v >= 8) {
-    const x22 = m.metadata ?? "";
+    const x22 = (m.metadata === undefined ? "" : m.metadata);
     n += flex ? S.sizeOfCompactNullableString(x22) : S.sizeOfNullableString(x22);
   }
   if (v >= 8) {
@@ -340,7 +340,7 @@ export function writeOffsetFetchResponsePartitions(w: S.Writer, m: Input<OffsetF
     w.int32(x26);
   }
   if (v >= 8) {
-    const x27 = m.metadata ?? "";
+    const x27 = (m.metadata === undefined ? "" : m.metadata);
     if (flex) w.compactNullableString(x27); else w.nullableString(x27);
   }
   if (!(v >= 8)) {

@@ -50,7 +50,7 @@ export function sizeProduceRequestPartitionProduceData(m: Input<ProduceRequestPa
     n += 4;
   }
   {
-    const x1 = m.records ?? null;
+    const x1 = (m.records === undefined ? null : m.records);
     n += flex ? S.sizeOfCompactNullableBytes(x1) : S.sizeOfNullableBytes(x1);
   }
   if (flex) {
@@ -72,7 +72,7 @@ export function writeProduceRequestPartitionProduceData(w: S.Writer, m: Input<Pr
     w.int32(x2);
   }
   {
-    const x3 = m.records ?? null;
+    const x3 = (m.records === undefined ? null : m.records);
     if (flex) w.compactNullableBytes(x3); else w.nullableBytes(x3);
   }
   if (flex) {
@@ -174,7 +174,7 @@ export function sizeProduceRequest(m: Input<ProduceRequest>, v: number): number 
   const flex = v >= 9;
   let n = 0;
   if (v >= 3) {
-    const x13 = m.transactionalId ?? null;
+    const x13 = (m.transactionalId === undefined ? null : m.transactionalId);
     n += flex ? S.sizeOfCompactNullableString(x13) : S.sizeOfNullableString(x13);
   }
   {
@@ -207,7 +207,7 @@ export function sizeProduceRequest(m: Input<ProduceRequest>, v: number): number 
 export function writeProduceRequest(w: S.Writer, m: Input<ProduceRequest>, v: number): void {
   const flex = v >= 9;
   if (v >= 3) {
-    const x18 = m.transactionalId ?? null;
+    const x18 = (m.transactionalId === undefined ? null : m.transactionalId);
     if (flex) w.compactNullableString(x18); else w.nullableString(x18);
   }
   if (!(v >= 3)) {

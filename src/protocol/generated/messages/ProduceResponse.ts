@@ -91,7 +91,7 @@ export function sizeProduceResponseBatchIndexAndErrorMessage(m: Input<ProduceRes
     n += 4;
   }
   if (v >= 8) {
-    const x1 = m.batchIndexErrorMessage ?? null;
+    const x1 = (m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -117,7 +117,7 @@ export function writeProduceResponseBatchIndexAndErrorMessage(w: S.Writer, m: In
     if (x2a !== undefined && x2a !== 0) throw new EncodeError(`ProduceResponseBatchIndexAndErrorMessage.batchIndex cannot be set in version ${v}`);
   }
   if (v >= 8) {
-    const x3 = m.batchIndexErrorMessage ?? null;
+    const x3 = (m.batchIndexErrorMessage === undefined ? null : m.batchIndexErrorMessage);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (!(v >= 8)) {
@@ -268,7 +268,7 @@ export function sizeProduceResponsePartitionProduceResponse(m: Input<ProduceResp
     }
   }
   if (v >= 8) {
-    const x15 = m.errorMessage ?? null;
+    const x15 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x15) : S.sizeOfNullableString(x15);
   }
   if (flex) {
@@ -322,7 +322,7 @@ export function writeProduceResponsePartitionProduceResponse(w: S.Writer, m: Inp
     }
   }
   if (v >= 8) {
-    const x24 = m.errorMessage ?? null;
+    const x24 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x24); else w.nullableString(x24);
   }
   if (!(v >= 10)) {
@@ -480,7 +480,7 @@ export function sizeProduceResponseNodeEndpoint(m: Input<ProduceResponseNodeEndp
     n += 4;
   }
   if (v >= 10) {
-    const x43 = m.rack ?? null;
+    const x43 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x43) : S.sizeOfNullableString(x43);
   }
   if (flex) {
@@ -522,7 +522,7 @@ export function writeProduceResponseNodeEndpoint(w: S.Writer, m: Input<ProduceRe
     if (x46a !== undefined && x46a !== 0) throw new EncodeError(`ProduceResponseNodeEndpoint.port cannot be set in version ${v}`);
   }
   if (v >= 10) {
-    const x47 = m.rack ?? null;
+    const x47 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x47); else w.nullableString(x47);
   }
   if (!(v >= 10)) {

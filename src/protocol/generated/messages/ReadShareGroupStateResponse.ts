@@ -145,7 +145,7 @@ export function sizeReadShareGroupStateResponsePartitionResult(m: Input<ReadShar
     n += 2;
   }
   {
-    const x10 = m.errorMessage ?? null;
+    const x10 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x10) : S.sizeOfNullableString(x10);
   }
   {
@@ -186,7 +186,7 @@ export function writeReadShareGroupStateResponsePartitionResult(w: S.Writer, m: 
     w.int16(x16);
   }
   {
-    const x17 = m.errorMessage ?? null;
+    const x17 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x17); else w.nullableString(x17);
   }
   {

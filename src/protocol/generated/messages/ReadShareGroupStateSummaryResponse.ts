@@ -54,7 +54,7 @@ export function sizeReadShareGroupStateSummaryResponsePartitionResult(m: Input<R
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? null;
+    const x2 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   {
@@ -88,7 +88,7 @@ export function writeReadShareGroupStateSummaryResponsePartitionResult(w: S.Writ
     w.int16(x6);
   }
   {
-    const x7 = m.errorMessage ?? null;
+    const x7 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   {

@@ -26,7 +26,7 @@ export function sizeRemoveRaftVoterRequest(m: Input<RemoveRaftVoterRequest>, v: 
   const flex = true;
   let n = 0;
   {
-    const x0 = m.clusterId ?? "";
+    const x0 = (m.clusterId === undefined ? "" : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x0) : S.sizeOfNullableString(x0);
   }
   {
@@ -52,7 +52,7 @@ export function sizeRemoveRaftVoterRequest(m: Input<RemoveRaftVoterRequest>, v: 
 export function writeRemoveRaftVoterRequest(w: S.Writer, m: Input<RemoveRaftVoterRequest>, v: number): void {
   const flex = true;
   {
-    const x3 = m.clusterId ?? "";
+    const x3 = (m.clusterId === undefined ? "" : m.clusterId);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   {

@@ -34,7 +34,7 @@ export function sizeRemoveRaftVoterResponse(m: Input<RemoveRaftVoterResponse>, v
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? "";
+    const x2 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -60,7 +60,7 @@ export function writeRemoveRaftVoterResponse(w: S.Writer, m: Input<RemoveRaftVot
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {

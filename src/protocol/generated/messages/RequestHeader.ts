@@ -40,7 +40,7 @@ export function sizeRequestHeader(m: Input<RequestHeader>, v: number): number {
     n += 4;
   }
   if (v >= 1) {
-    const x3 = m.clientId ?? "";
+    const x3 = (m.clientId === undefined ? "" : m.clientId);
     n += false ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeRequestHeader(w: S.Writer, m: Input<RequestHeader>, v: numb
     w.int32(x6);
   }
   if (v >= 1) {
-    const x7 = m.clientId ?? "";
+    const x7 = (m.clientId === undefined ? "" : m.clientId);
     if (false) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {

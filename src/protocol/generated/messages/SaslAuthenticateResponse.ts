@@ -32,7 +32,7 @@ export function sizeSaslAuthenticateResponse(m: Input<SaslAuthenticateResponse>,
     n += 2;
   }
   {
-    const x1 = m.errorMessage ?? "";
+    const x1 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   {
@@ -62,7 +62,7 @@ export function writeSaslAuthenticateResponse(w: S.Writer, m: Input<SaslAuthenti
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   {

@@ -274,11 +274,11 @@ export function sizeShareAcknowledgeRequest(m: Input<ShareAcknowledgeRequest>, v
   const flex = true;
   let n = 0;
   {
-    const x28 = m.groupId ?? null;
+    const x28 = (m.groupId === undefined ? null : m.groupId);
     n += flex ? S.sizeOfCompactNullableString(x28) : S.sizeOfNullableString(x28);
   }
   {
-    const x29 = m.memberId ?? "";
+    const x29 = (m.memberId === undefined ? "" : m.memberId);
     n += flex ? S.sizeOfCompactNullableString(x29) : S.sizeOfNullableString(x29);
   }
   {
@@ -307,11 +307,11 @@ export function sizeShareAcknowledgeRequest(m: Input<ShareAcknowledgeRequest>, v
 export function writeShareAcknowledgeRequest(w: S.Writer, m: Input<ShareAcknowledgeRequest>, v: number): void {
   const flex = true;
   {
-    const x33 = m.groupId ?? null;
+    const x33 = (m.groupId === undefined ? null : m.groupId);
     if (flex) w.compactNullableString(x33); else w.nullableString(x33);
   }
   {
-    const x34 = m.memberId ?? "";
+    const x34 = (m.memberId === undefined ? "" : m.memberId);
     if (flex) w.compactNullableString(x34); else w.nullableString(x34);
   }
   {

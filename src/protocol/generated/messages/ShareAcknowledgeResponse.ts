@@ -144,7 +144,7 @@ export function sizeShareAcknowledgeResponsePartitionData(m: Input<ShareAcknowle
     n += 2;
   }
   {
-    const x6 = m.errorMessage ?? null;
+    const x6 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x6) : S.sizeOfNullableString(x6);
   }
   {
@@ -174,7 +174,7 @@ export function writeShareAcknowledgeResponsePartitionData(w: S.Writer, m: Input
     w.int16(x9);
   }
   {
-    const x10 = m.errorMessage ?? null;
+    const x10 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x10); else w.nullableString(x10);
   }
   {
@@ -294,7 +294,7 @@ export function sizeShareAcknowledgeResponseNodeEndpoint(m: Input<ShareAcknowled
     n += 4;
   }
   {
-    const x24 = m.rack ?? null;
+    const x24 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x24) : S.sizeOfNullableString(x24);
   }
   if (flex) {
@@ -324,7 +324,7 @@ export function writeShareAcknowledgeResponseNodeEndpoint(w: S.Writer, m: Input<
     w.int32(x27);
   }
   {
-    const x28 = m.rack ?? null;
+    const x28 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x28); else w.nullableString(x28);
   }
   if (flex) {
@@ -366,7 +366,7 @@ export function sizeShareAcknowledgeResponse(m: Input<ShareAcknowledgeResponse>,
     n += 2;
   }
   {
-    const x31 = m.errorMessage ?? null;
+    const x31 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x31) : S.sizeOfNullableString(x31);
   }
   {
@@ -406,7 +406,7 @@ export function writeShareAcknowledgeResponse(w: S.Writer, m: Input<ShareAcknowl
     w.int16(x37);
   }
   {
-    const x38 = m.errorMessage ?? null;
+    const x38 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x38); else w.nullableString(x38);
   }
   {

@@ -370,11 +370,11 @@ export function sizeShareFetchRequest(m: Input<ShareFetchRequest>, v: number): n
   const flex = true;
   let n = 0;
   {
-    const x38 = m.groupId ?? null;
+    const x38 = (m.groupId === undefined ? null : m.groupId);
     n += flex ? S.sizeOfCompactNullableString(x38) : S.sizeOfNullableString(x38);
   }
   {
-    const x39 = m.memberId ?? "";
+    const x39 = (m.memberId === undefined ? "" : m.memberId);
     n += flex ? S.sizeOfCompactNullableString(x39) : S.sizeOfNullableString(x39);
   }
   {
@@ -422,11 +422,11 @@ export function sizeShareFetchRequest(m: Input<ShareFetchRequest>, v: number): n
 export function writeShareFetchRequest(w: S.Writer, m: Input<ShareFetchRequest>, v: number): void {
   const flex = true;
   {
-    const x48 = m.groupId ?? null;
+    const x48 = (m.groupId === undefined ? null : m.groupId);
     if (flex) w.compactNullableString(x48); else w.nullableString(x48);
   }
   {
-    const x49 = m.memberId ?? "";
+    const x49 = (m.memberId === undefined ? "" : m.memberId);
     if (flex) w.compactNullableString(x49); else w.nullableString(x49);
   }
   {

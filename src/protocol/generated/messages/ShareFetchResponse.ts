@@ -230,7 +230,7 @@ export function sizeShareFetchResponsePartitionData(m: Input<ShareFetchResponseP
     n += 2;
   }
   {
-    const x12 = m.errorMessage ?? null;
+    const x12 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x12) : S.sizeOfNullableString(x12);
   }
   {
@@ -238,7 +238,7 @@ export function sizeShareFetchResponsePartitionData(m: Input<ShareFetchResponseP
     n += 2;
   }
   {
-    const x14 = m.acknowledgeErrorMessage ?? null;
+    const x14 = (m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage);
     n += flex ? S.sizeOfCompactNullableString(x14) : S.sizeOfNullableString(x14);
   }
   {
@@ -246,7 +246,7 @@ export function sizeShareFetchResponsePartitionData(m: Input<ShareFetchResponseP
     n += sizeShareFetchResponseLeaderIdAndEpoch(x15, v);
   }
   {
-    const x16 = m.records ?? null;
+    const x16 = (m.records === undefined ? null : m.records);
     n += flex ? S.sizeOfCompactNullableBytes(x16) : S.sizeOfNullableBytes(x16);
   }
   {
@@ -279,7 +279,7 @@ export function writeShareFetchResponsePartitionData(w: S.Writer, m: Input<Share
     w.int16(x20);
   }
   {
-    const x21 = m.errorMessage ?? null;
+    const x21 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x21); else w.nullableString(x21);
   }
   {
@@ -287,7 +287,7 @@ export function writeShareFetchResponsePartitionData(w: S.Writer, m: Input<Share
     w.int16(x22);
   }
   {
-    const x23 = m.acknowledgeErrorMessage ?? null;
+    const x23 = (m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage);
     if (flex) w.compactNullableString(x23); else w.nullableString(x23);
   }
   {
@@ -295,7 +295,7 @@ export function writeShareFetchResponsePartitionData(w: S.Writer, m: Input<Share
     writeShareFetchResponseLeaderIdAndEpoch(w, x24, v);
   }
   {
-    const x25 = m.records ?? null;
+    const x25 = (m.records === undefined ? null : m.records);
     if (flex) w.compactNullableBytes(x25); else w.nullableBytes(x25);
   }
   {
@@ -428,7 +428,7 @@ export function sizeShareFetchResponseNodeEndpoint(m: Input<ShareFetchResponseNo
     n += 4;
   }
   {
-    const x43 = m.rack ?? null;
+    const x43 = (m.rack === undefined ? null : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x43) : S.sizeOfNullableString(x43);
   }
   if (flex) {
@@ -458,7 +458,7 @@ export function writeShareFetchResponseNodeEndpoint(w: S.Writer, m: Input<ShareF
     w.int32(x46);
   }
   {
-    const x47 = m.rack ?? null;
+    const x47 = (m.rack === undefined ? null : m.rack);
     if (flex) w.compactNullableString(x47); else w.nullableString(x47);
   }
   if (flex) {
@@ -500,7 +500,7 @@ export function sizeShareFetchResponse(m: Input<ShareFetchResponse>, v: number):
     n += 2;
   }
   {
-    const x50 = m.errorMessage ?? null;
+    const x50 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x50) : S.sizeOfNullableString(x50);
   }
   {
@@ -540,7 +540,7 @@ export function writeShareFetchResponse(w: S.Writer, m: Input<ShareFetchResponse
     w.int16(x56);
   }
   {
-    const x57 = m.errorMessage ?? null;
+    const x57 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x57); else w.nullableString(x57);
   }
   {

@@ -230,7 +230,7 @@ export function sizeShareGroupDescribeResponseMember(m: Input<ShareGroupDescribe
     n += flex ? S.sizeOfCompactString(x17) : S.sizeOfString(x17);
   }
   {
-    const x18 = m.rackId ?? null;
+    const x18 = (m.rackId === undefined ? null : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x18) : S.sizeOfNullableString(x18);
   }
   {
@@ -275,7 +275,7 @@ export function writeShareGroupDescribeResponseMember(w: S.Writer, m: Input<Shar
     if (flex) w.compactString(x25); else w.string(x25);
   }
   {
-    const x26 = m.rackId ?? null;
+    const x26 = (m.rackId === undefined ? null : m.rackId);
     if (flex) w.compactNullableString(x26); else w.nullableString(x26);
   }
   {
@@ -345,7 +345,7 @@ export function sizeShareGroupDescribeResponseDescribedGroup(m: Input<ShareGroup
     n += 2;
   }
   {
-    const x37 = m.errorMessage ?? null;
+    const x37 = (m.errorMessage === undefined ? null : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x37) : S.sizeOfNullableString(x37);
   }
   {
@@ -398,7 +398,7 @@ export function writeShareGroupDescribeResponseDescribedGroup(w: S.Writer, m: In
     w.int16(x46);
   }
   {
-    const x47 = m.errorMessage ?? null;
+    const x47 = (m.errorMessage === undefined ? null : m.errorMessage);
     if (flex) w.compactNullableString(x47); else w.nullableString(x47);
   }
   {

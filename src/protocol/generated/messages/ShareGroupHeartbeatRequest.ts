@@ -42,11 +42,11 @@ export function sizeShareGroupHeartbeatRequest(m: Input<ShareGroupHeartbeatReque
     n += 4;
   }
   {
-    const x3 = m.rackId ?? null;
+    const x3 = (m.rackId === undefined ? null : m.rackId);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   {
-    const x4 = m.subscribedTopicNames ?? null;
+    const x4 = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
     if (x4 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -83,11 +83,11 @@ export function writeShareGroupHeartbeatRequest(w: S.Writer, m: Input<ShareGroup
     w.int32(x8);
   }
   {
-    const x9 = m.rackId ?? null;
+    const x9 = (m.rackId === undefined ? null : m.rackId);
     if (flex) w.compactNullableString(x9); else w.nullableString(x9);
   }
   {
-    const x10 = m.subscribedTopicNames ?? null;
+    const x10 = (m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames);
     if (x10 === null) {
       w.nullArray(flex);
     } else {

@@ -113,15 +113,15 @@ export function sizeSyncGroupRequest(m: Input<SyncGroupRequest>, v: number): num
     n += flex ? S.sizeOfCompactString(x6) : S.sizeOfString(x6);
   }
   if (v >= 3) {
-    const x7 = m.groupInstanceId ?? null;
+    const x7 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x7) : S.sizeOfNullableString(x7);
   }
   if (v >= 5) {
-    const x8 = m.protocolType ?? null;
+    const x8 = (m.protocolType === undefined ? null : m.protocolType);
     n += flex ? S.sizeOfCompactNullableString(x8) : S.sizeOfNullableString(x8);
   }
   if (v >= 5) {
-    const x9 = m.protocolName ?? null;
+    const x9 = (m.protocolName === undefined ? null : m.protocolName);
     n += flex ? S.sizeOfCompactNullableString(x9) : S.sizeOfNullableString(x9);
   }
   {
@@ -158,7 +158,7 @@ export function writeSyncGroupRequest(w: S.Writer, m: Input<SyncGroupRequest>, v
     if (flex) w.compactString(x14); else w.string(x14);
   }
   if (v >= 3) {
-    const x15 = m.groupInstanceId ?? null;
+    const x15 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x15); else w.nullableString(x15);
   }
   if (!(v >= 3)) {
@@ -166,11 +166,11 @@ export function writeSyncGroupRequest(w: S.Writer, m: Input<SyncGroupRequest>, v
     if (x15a !== undefined && x15a !== null) throw new EncodeError(`SyncGroupRequest.groupInstanceId cannot be set in version ${v}`);
   }
   if (v >= 5) {
-    const x16 = m.protocolType ?? null;
+    const x16 = (m.protocolType === undefined ? null : m.protocolType);
     if (flex) w.compactNullableString(x16); else w.nullableString(x16);
   }
   if (v >= 5) {
-    const x17 = m.protocolName ?? null;
+    const x17 = (m.protocolName === undefined ? null : m.protocolName);
     if (flex) w.compactNullableString(x17); else w.nullableString(x17);
   }
   {

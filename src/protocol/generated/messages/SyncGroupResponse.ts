@@ -38,11 +38,11 @@ export function sizeSyncGroupResponse(m: Input<SyncGroupResponse>, v: number): n
     n += 2;
   }
   if (v >= 5) {
-    const x2 = m.protocolType ?? null;
+    const x2 = (m.protocolType === undefined ? null : m.protocolType);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (v >= 5) {
-    const x3 = m.protocolName ?? null;
+    const x3 = (m.protocolName === undefined ? null : m.protocolName);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   {
@@ -72,11 +72,11 @@ export function writeSyncGroupResponse(w: S.Writer, m: Input<SyncGroupResponse>,
     w.int16(x6);
   }
   if (v >= 5) {
-    const x7 = m.protocolType ?? null;
+    const x7 = (m.protocolType === undefined ? null : m.protocolType);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (v >= 5) {
-    const x8 = m.protocolName ?? null;
+    const x8 = (m.protocolName === undefined ? null : m.protocolName);
     if (flex) w.compactNullableString(x8); else w.nullableString(x8);
   }
   {

@@ -70,7 +70,7 @@ export function sizeTxnOffsetCommitRequestPartition(m: Input<TxnOffsetCommitRequ
     n += 4;
   }
   {
-    const x3 = m.committedMetadata ?? "";
+    const x3 = (m.committedMetadata === undefined ? "" : m.committedMetadata);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -100,7 +100,7 @@ export function writeTxnOffsetCommitRequestPartition(w: S.Writer, m: Input<TxnOf
     w.int32(x6);
   }
   {
-    const x7 = m.committedMetadata ?? "";
+    const x7 = (m.committedMetadata === undefined ? "" : m.committedMetadata);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {
@@ -231,7 +231,7 @@ export function sizeTxnOffsetCommitRequest(m: Input<TxnOffsetCommitRequest>, v: 
     n += flex ? S.sizeOfCompactString(x22) : S.sizeOfString(x22);
   }
   if (v >= 3) {
-    const x23 = m.groupInstanceId ?? null;
+    const x23 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     n += flex ? S.sizeOfCompactNullableString(x23) : S.sizeOfNullableString(x23);
   }
   {
@@ -288,7 +288,7 @@ export function writeTxnOffsetCommitRequest(w: S.Writer, m: Input<TxnOffsetCommi
     if (x31a !== undefined && x31a !== "") throw new EncodeError(`TxnOffsetCommitRequest.memberId cannot be set in version ${v}`);
   }
   if (v >= 3) {
-    const x32 = m.groupInstanceId ?? null;
+    const x32 = (m.groupInstanceId === undefined ? null : m.groupInstanceId);
     if (flex) w.compactNullableString(x32); else w.nullableString(x32);
   }
   if (!(v >= 3)) {

@@ -47,7 +47,7 @@ export function sizeUpdateFeaturesResponseUpdatableFeatureResult(m: Input<Update
     n += 2;
   }
   {
-    const x2 = m.errorMessage ?? "";
+    const x2 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x2) : S.sizeOfNullableString(x2);
   }
   if (flex) {
@@ -73,7 +73,7 @@ export function writeUpdateFeaturesResponseUpdatableFeatureResult(w: S.Writer, m
     w.int16(x4);
   }
   {
-    const x5 = m.errorMessage ?? "";
+    const x5 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x5); else w.nullableString(x5);
   }
   if (flex) {
@@ -114,7 +114,7 @@ export function sizeUpdateFeaturesResponse(m: Input<UpdateFeaturesResponse>, v: 
     n += 2;
   }
   {
-    const x8 = m.errorMessage ?? "";
+    const x8 = (m.errorMessage === undefined ? "" : m.errorMessage);
     n += flex ? S.sizeOfCompactNullableString(x8) : S.sizeOfNullableString(x8);
   }
   if (v <= 1) {
@@ -147,7 +147,7 @@ export function writeUpdateFeaturesResponse(w: S.Writer, m: Input<UpdateFeatures
     w.int16(x12);
   }
   {
-    const x13 = m.errorMessage ?? "";
+    const x13 = (m.errorMessage === undefined ? "" : m.errorMessage);
     if (flex) w.compactNullableString(x13); else w.nullableString(x13);
   }
   if (v <= 1) {

@@ -468,7 +468,7 @@ export function sizeUpdateMetadataRequestUpdateMetadataBroker(m: Input<UpdateMet
     }
   }
   if (v >= 2) {
-    const x54 = m.rack ?? "";
+    const x54 = (m.rack === undefined ? "" : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x54) : S.sizeOfNullableString(x54);
   }
   if (flex) {
@@ -505,7 +505,7 @@ export function writeUpdateMetadataRequestUpdateMetadataBroker(w: S.Writer, m: I
     }
   }
   if (v >= 2) {
-    const x60 = m.rack ?? "";
+    const x60 = (m.rack === undefined ? "" : m.rack);
     if (flex) w.compactNullableString(x60); else w.nullableString(x60);
   }
   if (flex) {

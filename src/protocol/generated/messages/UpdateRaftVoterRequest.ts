@@ -181,7 +181,7 @@ export function sizeUpdateRaftVoterRequest(m: Input<UpdateRaftVoterRequest>, v: 
   const flex = true;
   let n = 0;
   {
-    const x10 = m.clusterId ?? "";
+    const x10 = (m.clusterId === undefined ? "" : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x10) : S.sizeOfNullableString(x10);
   }
   {
@@ -222,7 +222,7 @@ export function sizeUpdateRaftVoterRequest(m: Input<UpdateRaftVoterRequest>, v: 
 export function writeUpdateRaftVoterRequest(w: S.Writer, m: Input<UpdateRaftVoterRequest>, v: number): void {
   const flex = true;
   {
-    const x17 = m.clusterId ?? "";
+    const x17 = (m.clusterId === undefined ? "" : m.clusterId);
     if (flex) w.compactNullableString(x17); else w.nullableString(x17);
   }
   {

@@ -233,7 +233,7 @@ export function sizeVoteRequest(m: Input<VoteRequest>, v: number): number {
   const flex = true;
   let n = 0;
   {
-    const x23 = m.clusterId ?? null;
+    const x23 = (m.clusterId === undefined ? null : m.clusterId);
     n += flex ? S.sizeOfCompactNullableString(x23) : S.sizeOfNullableString(x23);
   }
   if (v >= 1) {
@@ -262,7 +262,7 @@ export function sizeVoteRequest(m: Input<VoteRequest>, v: number): number {
 export function writeVoteRequest(w: S.Writer, m: Input<VoteRequest>, v: number): void {
   const flex = true;
   {
-    const x27 = m.clusterId ?? null;
+    const x27 = (m.clusterId === undefined ? null : m.clusterId);
     if (flex) w.compactNullableString(x27); else w.nullableString(x27);
   }
   if (v >= 1) {

@@ -29,7 +29,7 @@ export function sizeAbortTransactionRecord(m: Input<AbortTransactionRecord>, v: 
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (true) {
-      const x0 = m.reason ?? null;
+      const x0 = (m.reason === undefined ? null : m.reason);
       if (x0 !== null) {
         tags++;
         let size = 0;
@@ -47,7 +47,7 @@ export function writeAbortTransactionRecord(w: S.Writer, m: Input<AbortTransacti
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x2 = m.reason ?? null;
+    const x2 = (m.reason === undefined ? null : m.reason);
     const has3 = x2 !== null;
     if (has3) tags++;
     w.unsignedVarint(tags);

@@ -29,7 +29,7 @@ export function sizeBeginTransactionRecord(m: Input<BeginTransactionRecord>, v: 
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (true) {
-      const x0 = m.name ?? null;
+      const x0 = (m.name === undefined ? null : m.name);
       if (x0 !== null) {
         tags++;
         let size = 0;
@@ -47,7 +47,7 @@ export function writeBeginTransactionRecord(w: S.Writer, m: Input<BeginTransacti
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x2 = m.name ?? null;
+    const x2 = (m.name === undefined ? null : m.name);
     const has3 = x2 !== null;
     if (has3) tags++;
     w.unsignedVarint(tags);

@@ -41,7 +41,7 @@ export function sizeClientQuotaRecordEntityData(m: Input<ClientQuotaRecordEntity
     n += flex ? S.sizeOfCompactString(x0) : S.sizeOfString(x0);
   }
   {
-    const x1 = m.entityName ?? "";
+    const x1 = (m.entityName === undefined ? "" : m.entityName);
     n += flex ? S.sizeOfCompactNullableString(x1) : S.sizeOfNullableString(x1);
   }
   if (flex) {
@@ -63,7 +63,7 @@ export function writeClientQuotaRecordEntityData(w: S.Writer, m: Input<ClientQuo
     if (flex) w.compactString(x2); else w.string(x2);
   }
   {
-    const x3 = m.entityName ?? "";
+    const x3 = (m.entityName === undefined ? "" : m.entityName);
     if (flex) w.compactNullableString(x3); else w.nullableString(x3);
   }
   if (flex) {

@@ -40,7 +40,7 @@ export function sizeConfigRecord(m: Input<ConfigRecord>, v: number): number {
     n += flex ? S.sizeOfCompactString(x2) : S.sizeOfString(x2);
   }
   {
-    const x3 = m.value ?? "";
+    const x3 = (m.value === undefined ? "" : m.value);
     n += flex ? S.sizeOfCompactNullableString(x3) : S.sizeOfNullableString(x3);
   }
   if (flex) {
@@ -70,7 +70,7 @@ export function writeConfigRecord(w: S.Writer, m: Input<ConfigRecord>, v: number
     if (flex) w.compactString(x6); else w.string(x6);
   }
   {
-    const x7 = m.value ?? "";
+    const x7 = (m.value === undefined ? "" : m.value);
     if (flex) w.compactNullableString(x7); else w.nullableString(x7);
   }
   if (flex) {

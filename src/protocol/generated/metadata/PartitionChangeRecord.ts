@@ -57,7 +57,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       for (const u of unknown) n += S.sizeOfRawTaggedField(u);
     }
     if (true) {
-      const x2 = m.isr ?? null;
+      const x2 = (m.isr === undefined ? null : m.isr);
       if (x2 !== null) {
         tags++;
         let size = 0;
@@ -80,7 +80,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (true) {
-      const x4 = m.replicas ?? null;
+      const x4 = (m.replicas === undefined ? null : m.replicas);
       if (x4 !== null) {
         tags++;
         let size = 0;
@@ -94,7 +94,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (true) {
-      const x5 = m.removingReplicas ?? null;
+      const x5 = (m.removingReplicas === undefined ? null : m.removingReplicas);
       if (x5 !== null) {
         tags++;
         let size = 0;
@@ -108,7 +108,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (true) {
-      const x6 = m.addingReplicas ?? null;
+      const x6 = (m.addingReplicas === undefined ? null : m.addingReplicas);
       if (x6 !== null) {
         tags++;
         let size = 0;
@@ -131,7 +131,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (v >= 2) {
-      const x8 = m.eligibleLeaderReplicas ?? null;
+      const x8 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
       if (x8 !== null) {
         tags++;
         let size = 0;
@@ -145,7 +145,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (v >= 2) {
-      const x9 = m.lastKnownElr ?? null;
+      const x9 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
       if (x9 !== null) {
         tags++;
         let size = 0;
@@ -159,7 +159,7 @@ export function sizePartitionChangeRecord(m: Input<PartitionChangeRecord>, v: nu
       }
     }
     if (v >= 1) {
-      const x10 = m.directories ?? null;
+      const x10 = (m.directories === undefined ? null : m.directories);
       if (x10 !== null) {
         tags++;
         let size = 0;
@@ -202,31 +202,31 @@ export function writePartitionChangeRecord(w: S.Writer, m: Input<PartitionChange
   if (flex) {
     const unknown = m._unknownTaggedFields;
     let tags = unknown === undefined ? 0 : unknown.length;
-    const x22 = m.isr ?? null;
+    const x22 = (m.isr === undefined ? null : m.isr);
     const has23 = x22 !== null;
     if (has23) tags++;
     const x24 = m.leader ?? -2;
     const has25 = x24 !== -2;
     if (has25) tags++;
-    const x26 = m.replicas ?? null;
+    const x26 = (m.replicas === undefined ? null : m.replicas);
     const has27 = x26 !== null;
     if (has27) tags++;
-    const x28 = m.removingReplicas ?? null;
+    const x28 = (m.removingReplicas === undefined ? null : m.removingReplicas);
     const has29 = x28 !== null;
     if (has29) tags++;
-    const x30 = m.addingReplicas ?? null;
+    const x30 = (m.addingReplicas === undefined ? null : m.addingReplicas);
     const has31 = x30 !== null;
     if (has31) tags++;
     const x32 = m.leaderRecoveryState ?? -1;
     const has33 = x32 !== -1;
     if (has33) tags++;
-    const x34 = m.eligibleLeaderReplicas ?? null;
+    const x34 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
     const has35 = v >= 2 && x34 !== null;
     if (has35) tags++;
-    const x36 = m.lastKnownElr ?? null;
+    const x36 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
     const has37 = v >= 2 && x36 !== null;
     if (has37) tags++;
-    const x38 = m.directories ?? null;
+    const x38 = (m.directories === undefined ? null : m.directories);
     const has39 = v >= 1 && x38 !== null;
     if (has39) tags++;
     w.unsignedVarint(tags);

@@ -107,7 +107,7 @@ export function sizePartitionRecord(m: Input<PartitionRecord>, v: number): numbe
       }
     }
     if (v >= 2) {
-      const x11 = m.eligibleLeaderReplicas ?? null;
+      const x11 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
       if (x11 !== null) {
         tags++;
         let size = 0;
@@ -121,7 +121,7 @@ export function sizePartitionRecord(m: Input<PartitionRecord>, v: number): numbe
       }
     }
     if (v >= 2) {
-      const x12 = m.lastKnownElr ?? null;
+      const x12 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
       if (x12 !== null) {
         tags++;
         let size = 0;
@@ -214,10 +214,10 @@ export function writePartitionRecord(w: S.Writer, m: Input<PartitionRecord>, v: 
     const x31 = m.leaderRecoveryState ?? 0;
     const has32 = x31 !== 0;
     if (has32) tags++;
-    const x33 = m.eligibleLeaderReplicas ?? null;
+    const x33 = (m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas);
     const has34 = v >= 2 && x33 !== null;
     if (has34) tags++;
-    const x35 = m.lastKnownElr ?? null;
+    const x35 = (m.lastKnownElr === undefined ? null : m.lastKnownElr);
     const has36 = v >= 2 && x35 !== null;
     if (has36) tags++;
     w.unsignedVarint(tags);

@@ -237,7 +237,7 @@ export function sizeRegisterBrokerRecord(m: Input<RegisterBrokerRecord>, v: numb
     }
   }
   {
-    const x22 = m.rack ?? "";
+    const x22 = (m.rack === undefined ? "" : m.rack);
     n += flex ? S.sizeOfCompactNullableString(x22) : S.sizeOfNullableString(x22);
   }
   {
@@ -307,7 +307,7 @@ export function writeRegisterBrokerRecord(w: S.Writer, m: Input<RegisterBrokerRe
     }
   }
   {
-    const x34 = m.rack ?? "";
+    const x34 = (m.rack === undefined ? "" : m.rack);
     if (flex) w.compactNullableString(x34); else w.nullableString(x34);
   }
   {

@@ -121,7 +121,7 @@ export function sizeQuorumStateData(m: Input<QuorumStateData>, v: number): numbe
     n += 8;
   }
   if (v <= 0) {
-    const x8 = m.currentVoters ?? EMPTY_ARRAY;
+    const x8 = (m.currentVoters === undefined ? EMPTY_ARRAY : m.currentVoters);
     if (x8 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -182,7 +182,7 @@ export function writeQuorumStateData(w: S.Writer, m: Input<QuorumStateData>, v: 
     if (x15a !== undefined && x15a !== 0n) throw new EncodeError(`QuorumStateData.appliedOffset cannot be set in version ${v}`);
   }
   if (v <= 0) {
-    const x16 = m.currentVoters ?? EMPTY_ARRAY;
+    const x16 = (m.currentVoters === undefined ? EMPTY_ARRAY : m.currentVoters);
     if (x16 === null) {
       w.nullArray(flex);
     } else {

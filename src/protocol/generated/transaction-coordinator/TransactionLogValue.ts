@@ -133,7 +133,7 @@ export function sizeTransactionLogValue(m: Input<TransactionLogValue>, v: number
     n += 1;
   }
   {
-    const x12 = m.transactionPartitions ?? EMPTY_ARRAY;
+    const x12 = (m.transactionPartitions === undefined ? EMPTY_ARRAY : m.transactionPartitions);
     if (x12 === null) {
       n += flex ? 1 : 4;
     } else {
@@ -217,7 +217,7 @@ export function writeTransactionLogValue(w: S.Writer, m: Input<TransactionLogVal
     w.int8(x24);
   }
   {
-    const x25 = m.transactionPartitions ?? EMPTY_ARRAY;
+    const x25 = (m.transactionPartitions === undefined ? EMPTY_ARRAY : m.transactionPartitions);
     if (x25 === null) {
       w.nullArray(flex);
     } else {
