@@ -1,0 +1,184 @@
+// The clients the capture drives, and the scenarios each one runs. A scenario is one process run
+// against the proxy; `facts` is exactly what the scenario was asked to do, and lands in the manifest
+// next to every request captured while it ran.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+export const DATA = JSON.parse(readFileSync(join(here, 'scenarios/data.json'), 'utf8'));
+const PYTHON = process.env.GOLDEN_PYTHON ?? '/usr/bin/python3';
+
+const produceFacts = (compression, extra = {}) => ({
+  topic: DATA.topic,
+  compression,
+  records: DATA.records,
+  headers: DATA.headers,
+  ...extra,
+});
+
+// Produce/consume/admin scenario list shared by the driver-script clients; `only` filters by name.
+function standardScenarios(client, { codecs, idempotent = true, transactions = false, consumeAssign = true, admin = [] }) {
+  const group = `golden-group-${client}`;
+  const list = [{ name: 'metadata', facts: { topic: DATA.topic } }];
+  for (const c of codecs) list.push({ name: `produce-${c}`, facts: produceFacts(c) });
+  if (idempotent) list.push({ name: 'produce-idempotent', facts: produceFacts('none', { idempotent: true }) });
+  if (transactions) {
+    list.push({
+      name: 'produce-transactional',
+      facts: produceFacts('none', { transactionalId: `golden-txn-${client}`, idempotent: true }),
+    });
+  }
+  if (consumeAssign) list.push({ name: 'consume', facts: { topic: DATA.topic, partition: 0, from: 'beginning' } });
+  list.push({ name: 'consume-group', facts: { topic: DATA.topic, groupId: group, from: 'beginning' } });
+  const adminFacts = {
+    'admin-create-topics': { createTopic: DATA.createTopic },
+    'admin-delete-topics': { deleteTopics: [DATA.createTopic.name] },
+    'admin-create-partitions': { topic: DATA.createTopic.name, totalCount: 6 },
+    'admin-describe-configs': { resourceType: 'topic', resourceName: DATA.topic },
+    'admin-alter-configs': { resourceType: 'topic', resourceName: DATA.topic, configs: { 'retention.ms': '86400000' } },
+    'admin-list-groups': {},
+    'admin-describe-groups': { groupIds: [group] },
+    'admin-delete-groups': { groupIds: [group] },
+    'admin-list-offsets': { topic: DATA.topic, partition: 0 },
+  };
+  for (const a of admin) list.push({ name: a, facts: adminFacts[a] });
+  return list;
+}
+
+function kcatVersions() {
+  const out = execFileSync('kcat', ['-V'], { encoding: 'utf8' });
+  const m = /Version (\S+) .*librdkafka (\S+)/.exec(out);
+  if (!m) throw new Error(`cannot read kcat version from: ${out}`);
+  return { kcat: m[1], librdkafka: m[2] };
+}
+
+function python(code) {
+  return execFileSync(PYTHON, ['-c', code], { encoding: 'utf8' }).trim();
+}
+
+export const CLIENTS = {
+  kcat: {
+    versions: kcatVersions,
+    dir: (v) => `kcat-librdkafka-${v.librdkafka}`,
+    scenarios() {
+      const common = ['-X', 'fetch.wait.max.ms=100', '-m', '5'];
+      const lines = DATA.records.map((r) => `${r.key}:${r.value}`).join('\n') + '\n';
+      const headers = DATA.headers.flatMap(([k, v]) => ['-H', `${k}=${v}`]);
+      const produce = (extra) => (bs) => ['-b', bs, '-P', '-t', DATA.topic, '-K', ':', ...headers, ...common, ...extra];
+      const list = [
+        { name: 'metadata', facts: { topic: DATA.topic }, cmd: 'kcat', args: (bs) => ['-b', bs, '-L', '-t', DATA.topic, ...common] },
+      ];
+      for (const c of ['none', 'gzip', 'snappy', 'lz4', 'zstd']) {
+        list.push({
+          name: `produce-${c}`,
+          facts: produceFacts(c),
+          cmd: 'kcat',
+          stdin: lines,
+          args: produce(['-X', `compression.codec=${c}`]),
+        });
+      }
+      list.push({
+        name: 'produce-idempotent',
+        facts: produceFacts('none', { idempotent: true }),
+        cmd: 'kcat',
+        stdin: lines,
+        args: produce(['-X', 'enable.idempotence=true']),
+      });
+      list.push({
+        name: 'produce-transactional',
+        facts: produceFacts('none', { transactionalId: 'golden-txn-kcat', idempotent: true }),
+        cmd: 'kcat',
+        stdin: lines,
+        args: produce(['-X', 'transactional.id=golden-txn-kcat']),
+      });
+      list.push({
+        name: 'consume',
+        facts: { topic: DATA.topic, partition: 0, from: 'beginning' },
+        cmd: 'kcat',
+        args: (bs) => ['-b', bs, '-C', '-t', DATA.topic, '-p', '0', '-o', 'beginning', '-e', ...common],
+      });
+      list.push({
+        name: 'consume-group',
+        facts: { topic: DATA.topic, groupId: 'golden-group-kcat', from: 'beginning' },
+        cmd: 'kcat',
+        // runs until SIGINT (stopAfterMs), then closes: final OffsetCommit and LeaveGroup
+        stopAfterMs: 9000,
+        args: (bs) => [
+          '-b', bs, '-G', 'golden-group-kcat', ...common,
+          '-X', 'heartbeat.interval.ms=1000', '-X', 'session.timeout.ms=6000',
+          '-X', 'auto.commit.interval.ms=1000', '-X', 'auto.offset.reset=earliest', DATA.topic,
+        ],
+      });
+      list.push({
+        name: 'query-offsets',
+        facts: { topic: DATA.topic, partition: 0, timestamp: -1 },
+        cmd: 'kcat',
+        args: (bs) => ['-b', bs, '-Q', '-t', `${DATA.topic}:0:-1`, ...common],
+      });
+      return list;
+    },
+  },
+
+  kafkajs: {
+    versions: () => ({ kafkajs: require('kafkajs/package.json').version }),
+    dir: (v) => `kafkajs-${v.kafkajs}`,
+    scenarios() {
+      return standardScenarios('kafkajs', {
+        codecs: ['none', 'gzip'],
+        transactions: true,
+        consumeAssign: false,
+        admin: [
+          'admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs',
+          'admin-alter-configs', 'admin-list-groups', 'admin-describe-groups', 'admin-delete-groups',
+          'admin-list-offsets',
+        ],
+      }).map((s) => ({ ...s, cmd: process.execPath, args: (bs) => [join(here, 'scenarios/kafkajs.mjs'), bs, s.name, JSON.stringify(s.facts)] }));
+    },
+  },
+
+  platformatic: {
+    versions: () => ({ '@platformatic/kafka': require('@platformatic/kafka/package.json').version }),
+    dir: (v) => `platformatic-kafka-${v['@platformatic/kafka']}`,
+    scenarios() {
+      return standardScenarios('platformatic', {
+        codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
+        transactions: false,
+        consumeAssign: false,
+        admin: ['admin-create-topics', 'admin-delete-topics', 'admin-describe-configs', 'admin-list-groups', 'admin-describe-groups', 'admin-delete-groups'],
+      })
+        .concat([{ name: 'api-sweep', facts: { topic: DATA.topic, note: 'every request version the client implements, sent through its exported per-version API functions' } }])
+        .map((s) => ({ ...s, cmd: process.execPath, args: (bs) => [join(here, 'scenarios/platformatic.mjs'), bs, s.name, JSON.stringify(s.facts)] }));
+    },
+  },
+
+  'kafka-python': {
+    versions: () => ({ 'kafka-python': python('import kafka; print(kafka.__version__)') }),
+    dir: (v) => `kafka-python-${v['kafka-python']}`,
+    scenarios() {
+      return standardScenarios('kafka-python', {
+        codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
+        idempotent: false,
+        admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups', 'admin-describe-groups'],
+      }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/kafka_python.py'), bs, s.name, JSON.stringify(s.facts)] }));
+    },
+  },
+
+  'confluent-kafka-python': {
+    versions: () => {
+      const [ck, lib] = python('import confluent_kafka as c; print(c.version()[0], c.libversion()[0])').split(' ');
+      return { 'confluent-kafka-python': ck, librdkafka: lib };
+    },
+    dir: (v) => `confluent-kafka-python-${v['confluent-kafka-python']}`,
+    scenarios() {
+      return standardScenarios('confluent-kafka-python', {
+        codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
+        transactions: true,
+        admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups'],
+      }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/confluent_kafka.py'), bs, s.name, JSON.stringify(s.facts)] }));
+    },
+  },
+};
