@@ -254,6 +254,7 @@ async function captureClient(name, mockBin) {
     scenarios: Object.fromEntries(scenarios.map((s) => [s.name, { facts: s.facts, result: results[s.name] ?? null }])),
   };
   const dir = join(outRoot, dirName);
+  if (proxy.events.length === 0) throw new Error(`${name}: nothing captured; fixtures left as they were`);
   const n = writeFixtures(dir, meta, proxy.events.filter((e) => e.scenario !== 'shutdown'), scenarios);
   console.log(`  -> ${dir}: ${n.kept} requests (${n.dropped} duplicates dropped)`);
 }

@@ -21,7 +21,7 @@ const produceFacts = (compression, extra = {}) => ({
 });
 
 // Produce/consume/admin scenario list shared by the driver-script clients; `only` filters by name.
-function standardScenarios(client, { codecs, idempotent = true, transactions = false, consumeAssign = true, admin = [] }) {
+function standardScenarios(client, { codecs, idempotent = true, transactions = false, sendOffsets = false, consumeAssign = true, admin = [] }) {
   const group = `golden-group-${client}`;
   const list = [{ name: 'metadata', facts: { topic: DATA.topic } }];
   for (const c of codecs) list.push({ name: `produce-${c}`, facts: produceFacts(c) });
@@ -29,7 +29,11 @@ function standardScenarios(client, { codecs, idempotent = true, transactions = f
   if (transactions) {
     list.push({
       name: 'produce-transactional',
-      facts: produceFacts('none', { transactionalId: `golden-txn-${client}`, idempotent: true }),
+      facts: produceFacts('none', {
+        transactionalId: `golden-txn-${client}`,
+        idempotent: true,
+        ...(sendOffsets ? { sendOffsets: { groupId: `golden-txn-group-${client}`, partition: 0, offset: 3 } } : {}),
+      }),
     });
   }
   if (consumeAssign) list.push({ name: 'consume', facts: { topic: DATA.topic, partition: 0, from: 'beginning' } });
@@ -130,6 +134,7 @@ export const CLIENTS = {
       return standardScenarios('kafkajs', {
         codecs: ['none', 'gzip'],
         transactions: true,
+        sendOffsets: true,
         consumeAssign: false,
         admin: [
           'admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs',
@@ -177,6 +182,7 @@ export const CLIENTS = {
       return standardScenarios('confluent-kafka-python', {
         codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
         transactions: true,
+        sendOffsets: true,
         admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups'],
       }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/confluent_kafka.py'), bs, s.name, JSON.stringify(s.facts)] }));
     },
