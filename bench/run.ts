@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: every benchmark, one after the other, printing figures and the ratios that
+ * matter (these machines are shared and noisy: compare within one run, not across runs).
+ * Never part of `npm test`.
+ */
+import { benchCodec } from './codec.js';
+
+interface Bench {
+  name: string;
+  run: () => Promise<string[]>;
+}
+
+async function loadRecordsBench(): Promise<Bench | null> {
+  try {
+    // Loaded by name so this file builds before the records benchmark exists.
+    const path = './records.js';
+    const mod = (await import(path)) as { benchRecords?: () => Promise<string[]> };
+    return mod.benchRecords ? { name: 'record batches', run: mod.benchRecords } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const benches: Bench[] = [{ name: 'protocol codecs', run: benchCodec }];
+  const records = await loadRecordsBench();
+  if (records) benches.push(records);
+  const only = process.argv[2];
+  for (const b of benches) {
+    if (only !== undefined && !b.name.includes(only)) continue;
+    console.log(`## ${b.name}`);
+    for (const line of await b.run()) console.log(`  ${line}`);
+  }
+}
+
+await main();
