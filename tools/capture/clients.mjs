@@ -48,6 +48,7 @@ function standardScenarios(client, { codecs, idempotent = true, transactions = f
     'admin-describe-groups': { groupIds: [group] },
     'admin-delete-groups': { groupIds: [group] },
     'admin-list-offsets': { topic: DATA.topic, partition: 0 },
+    'admin-list-group-offsets': { groupId: group, topic: DATA.topic },
   };
   for (const a of admin) list.push({ name: a, facts: adminFacts[a] });
   return list;
@@ -139,7 +140,7 @@ export const CLIENTS = {
         admin: [
           'admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs',
           'admin-alter-configs', 'admin-list-groups', 'admin-describe-groups', 'admin-delete-groups',
-          'admin-list-offsets',
+          'admin-list-offsets', 'admin-list-group-offsets',
         ],
       }).map((s) => ({ ...s, cmd: process.execPath, args: (bs) => [join(here, 'scenarios/kafkajs.mjs'), bs, s.name, JSON.stringify(s.facts)] }));
     },
@@ -167,7 +168,10 @@ export const CLIENTS = {
       return standardScenarios('kafka-python', {
         codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
         idempotent: false,
-        admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups', 'admin-describe-groups'],
+        admin: [
+          'admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs',
+          'admin-list-groups', 'admin-describe-groups', 'admin-list-group-offsets', 'admin-delete-groups',
+        ],
       }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/kafka_python.py'), bs, s.name, JSON.stringify(s.facts)] }));
     },
   },

@@ -145,6 +145,9 @@ async function main() {
     case 'admin-list-offsets':
       await withAdmin((a) => a.fetchTopicOffsets(facts.topic));
       return;
+    case 'admin-list-group-offsets':
+      await withAdmin((a) => a.fetchOffsets({ groupId: facts.groupId, topics: [facts.topic] }));
+      return;
     default:
       throw new Error(`unknown scenario ${scenario}`);
   }
