@@ -2,12 +2,14 @@
 // Enforces DESIGN.md's layer order: a module under src/<layer>/ may import only from its own layer,
 // from lower layers, or from layers it is explicitly allowed to use (client: common and protocol
 // only). Also checks test/, bench/ and tools/ never get imported from src/.
-// Usage: node tools/lint/layers.mjs   (exits 1 and lists every violation)
+// Usage: node tools/lint/layers.mjs [--root DIR]   (exits 1 and lists every violation)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// `--root DIR` checks another tree (the lint's own test uses it).
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? resolve(process.argv[rootArg + 1]) : resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
 // Rank per layer: a layer may import layers of lower or equal rank.
