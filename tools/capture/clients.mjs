@@ -187,8 +187,8 @@ export const CLIENTS = {
         codecs: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
         transactions: true,
         sendOffsets: true,
-        admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups'],
-      }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/confluent_kafka.py'), bs, s.name, JSON.stringify(s.facts)] }));
+        admin: ['admin-create-topics', 'admin-create-partitions', 'admin-delete-topics', 'admin-describe-configs', 'admin-alter-configs', 'admin-list-groups', 'admin-describe-groups'],
+      }).map((s) => ({ ...s, cmd: PYTHON, args: (bs) => [join(here, 'scenarios/confluent_kafka_driver.py'), bs, s.name, JSON.stringify(s.facts)] }));
     },
   },
 };

@@ -8,6 +8,8 @@
 //    version, with the broker's host/port replaced by the proxy's (so the client keeps talking to the
 //    proxy) and ControllerId set to a real broker id (the mock says 0, which breaks KafkaJS admin).
 //  - FindCoordinator (v0..v6): the single mock broker, again at the proxy's address.
+//  - ListGroups (v0..v5): the groups this proxy has seen JoinGroup requests for, as Stable consumer
+//    groups (the mock lacks ListGroups; an answer lets clients go on to DescribeGroups).
 // APIs the mock lacks (CreateTopics, DeleteTopics, DescribeConfigs, ListGroups, ...) are advertised
 // anyway so that clients send them; the proxy records such a request and then closes the connection,
 // which is what Kafka does with a request it cannot handle. Everything else is forwarded unchanged.
@@ -21,7 +23,6 @@ import { Reader, Writer, parseRequestHeader, responseHeaderFlexible, isFlexible 
 // the connection when one arrives.
 export const UNSERVED_APIS = {
   15: [0, 5], // DescribeGroups
-  16: [0, 5], // ListGroups
   19: [0, 7], // CreateTopics
   20: [0, 6], // DeleteTopics
   21: [0, 2], // DeleteRecords
@@ -35,6 +36,7 @@ export const UNSERVED_APIS = {
 export const PROXY_APIS = {
   3: [0, 12], // Metadata
   10: [0, 6], // FindCoordinator
+  16: [0, 5], // ListGroups (the mock lacks it; answered with the groups seen in JoinGroup requests)
   18: [0, 3], // ApiVersions (capped at 3)
 };
 
@@ -161,6 +163,7 @@ export class CaptureProxy extends EventEmitter {
     this.scenario = 'startup';
     this.events = [];
     this.connections = new Set();
+    this.groupsSeen = new Set();
     this.connectionSeq = 0;
   }
 
@@ -256,6 +259,12 @@ export class CaptureProxy extends EventEmitter {
         case 10:
           finish(this.answerFindCoordinator(frame, hdr), 'proxy');
           return;
+        case 16:
+          finish(this.answerListGroups(hdr), 'proxy');
+          return;
+        case 11:
+          this.groupsSeen.add(new Reader(frame, hdr.bodyOffset).string(hdr.flexible));
+          break;
         default:
           break;
       }
@@ -382,6 +391,23 @@ export class CaptureProxy extends EventEmitter {
       if (f) w.tags();
     });
     if (v >= 8 && v <= 10) w.i32(UNKNOWN_AUTHORIZED_OPERATIONS);
+    if (f) w.tags();
+    return w.buffer();
+  }
+
+  answerListGroups(hdr) {
+    const v = hdr.apiVersion;
+    const f = hdr.flexible;
+    const w = new Writer().i32(hdr.correlationId);
+    if (f) w.tags();
+    if (v >= 1) w.i32(0); // throttle time
+    w.i16(0);
+    w.arr(f, [...this.groupsSeen], (w, g) => {
+      w.string(f, g).string(f, 'consumer');
+      if (v >= 4) w.string(f, 'Stable');
+      if (v >= 5) w.string(f, 'classic');
+      if (f) w.tags();
+    });
     if (f) w.tags();
     return w.buffer();
   }
