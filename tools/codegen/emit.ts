@@ -64,6 +64,12 @@ class Emitter {
   private readonly needsDefault = new Set<StructSpec>();
   private readonly needsIsDefault = new Set<StructSpec>();
   private counter = 0;
+  /**
+   * True while emitting a tagged field's value. Kafka marks a nullable struct with an int8 (-1
+   * null, 1 present) in the regular part, but with an unsigned varint (0 null, 1 present)
+   * inside a tagged field.
+   */
+  private inTagged = false;
   private readonly valid: VersionRange;
   private readonly flexible: boolean;
 
@@ -358,7 +364,7 @@ class Emitter {
       const write = `write${t.struct.tsName}(w, ${x}, v);`;
       if (!mayBeNull || nullCond === 'false') return c.line(write);
       if (nullCond !== 'true') c.open(`if (${nullCond}) {`);
-      c.line(`if (${x} === null) w.int8(-1);`);
+      c.line(`if (${x} === null) w.int8(${this.inTagged ? 0 : -1});`);
       c.line(`else { w.int8(1); ${write} }`);
       if (nullCond !== 'true') {
         c.mid('} else {');
@@ -428,7 +434,9 @@ class Emitter {
         c.line('let size = 0;');
         this.sizeStmts(f.type, x, 'true', this.nullCond(f, this.tagged(f)), this.canBeNull(f), 'size');
         c.line('w.unsignedVarint(size);');
+        this.inTagged = true;
         this.writeStmts(f.type, x, 'true', this.nullCond(f, this.tagged(f)), this.canBeNull(f), `${s.tsName}.${f.prop}`);
+        this.inTagged = false;
         c.close();
       }
       const start = tagged.length > 0 ? 'u' : '0';
@@ -478,7 +486,8 @@ class Emitter {
     if (t.kind === 'struct') {
       const read = `read${t.struct.tsName}(r, v)`;
       if (!mayBeNull || nullCond === 'false') return read;
-      const marked = `(r.structPresent() ? ${read} : null)`;
+      const present = this.inTagged ? 'r.unsignedVarint() > 0' : 'r.structPresent()';
+      const marked = `(${present} ? ${read} : null)`;
       return nullCond === 'true' ? marked : `(${nullCond} ? ${marked} : ${read})`;
     }
     throw new Error('arrays are read with statements');
@@ -537,7 +546,9 @@ class Emitter {
         const cond = and(`tag === ${f.tag}`, this.cond(this.tagged(f)));
         if (first) c.open(`if (${cond}) {`);
         else c.mid(`} else if (${cond}) {`);
+        this.inTagged = true;
         this.readStmts(f.type, local(f), 'true', this.nullCond(f, this.tagged(f)), this.canBeNull(f));
+        this.inTagged = false;
         c.line(`r.endTaggedField(end, ${f.tag});`);
         first = false;
       }

@@ -81,6 +81,8 @@ export class Reader {
   private stringLength(nullable: boolean, compact: boolean): number {
     const len = compact ? this.unsignedVarint() - 1 : this.int16();
     if (len < -1) this.fail(`negative string length ${len}`);
+    // Kafka caps strings at 32767 bytes in the compact form too.
+    if (len > 0x7fff) this.fail(`string length ${len} exceeds 32767`);
     if (len === -1 && !nullable) this.fail('null for a non-nullable string');
     return len;
   }

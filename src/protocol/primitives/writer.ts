@@ -91,6 +91,7 @@ export class Writer {
       return;
     }
     const n = Buffer.byteLength(v, 'utf8');
+    if (n > 0x7fff) throw new EncodeError(`string of ${n} bytes is longer than Kafka allows (32767)`);
     this.unsignedVarint(n + 1);
     this.pos += this.buf.write(v, this.pos, 'utf8');
   }

@@ -290,7 +290,7 @@ export function writeConsumerGroupMemberMetadataValue(w: S.Writer, m: Input<Cons
       let size = 0;
       size += (x33 === null ? 1 : 1 + sizeConsumerGroupMemberMetadataValueClassicMemberMetadata(x33, v));
       w.unsignedVarint(size);
-      if (x33 === null) w.int8(-1);
+      if (x33 === null) w.int8(0);
       else { w.int8(1); writeConsumerGroupMemberMetadataValueClassicMemberMetadata(w, x33, v); }
     }
     if (unknown !== undefined) for (let i = u; i < unknown.length; i++) w.rawTaggedField(unknown[i]!);
@@ -320,7 +320,7 @@ export function readConsumerGroupMemberMetadataValue(r: Reader, v: number): Cons
       const tag = r.unsignedVarint();
       const end = r.taggedFieldEnd();
       if (tag === 0) {
-        f_classicMemberMetadata = (r.structPresent() ? readConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v) : null);
+        f_classicMemberMetadata = (r.unsignedVarint() > 0 ? readConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v) : null);
         r.endTaggedField(end, 0);
       } else {
         unknown = r.unknownTaggedField(tag, end, unknown);
