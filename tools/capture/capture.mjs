@@ -135,6 +135,31 @@ function selectEvents(events) {
   return { kept, dropped };
 }
 
+// Warns when what the Produce requests of a scenario carried differs from what it was asked to send
+// (codec, keys, values, headers), or when the records were split over several requests.
+function checkProduced(entries, scenarios) {
+  for (const sc of scenarios.filter((s) => s.facts?.records && !s.incomplete)) {
+    const produced = entries.filter((e) => e.scenario === sc.name && e.apiKey === 0);
+    const warn = (m) => console.error(`  WARNING ${sc.name}: ${m}`);
+    if (produced.length === 0) {
+      warn('no Produce request captured');
+      continue;
+    }
+    const want = JSON.stringify(sc.facts.records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      headers: sc.facts.headers.map(([key, value]) => ({ key, value })),
+    })));
+    for (const e of produced) {
+      const codecs = e.observed?.compression ?? [];
+      if (codecs.length !== 1 || codecs[0] !== sc.facts.compression) warn(`${e.file}: codecs ${codecs} instead of ${sc.facts.compression}`);
+      if (JSON.stringify(e.observed?.records ?? []) !== want) {
+        warn(`${e.file}: records differ from the scenario's (${e.observed?.records?.length ?? 0} records)`);
+      }
+    }
+  }
+}
+
 // Pretty JSON, but one line per request entry and per scenario, so the manifest stays readable.
 function formatManifest(m) {
   const { requests, scenarios, ...rest } = m;
@@ -168,6 +193,7 @@ function writeFixtures(dir, meta, events, scenarios) {
       response: ev.response ? `responses/${file}` : null,
       responseFrom: ev.responseFrom,
     };
+    if (ev.rewrittenForMock) entry.rewrittenForMock = ev.rewrittenForMock;
     if (ev.apiKey === 0) {
       try {
         const p = inspectProduce(ev.request);
@@ -198,6 +224,7 @@ function writeFixtures(dir, meta, events, scenarios) {
     }
     entries.push(entry);
   });
+  checkProduced(entries, scenarios);
   const manifest = { ...meta, droppedDuplicates: dropped, requests: entries };
   writeFileSync(join(dir, 'manifest.json'), formatManifest(manifest));
   return { kept: kept.length, dropped };
@@ -215,6 +242,7 @@ async function captureClient(name, mockBin) {
   const proxy = new CaptureProxy({
     upstreamHost: mock.bootstrap.split(':')[0],
     upstreamPort: Number(mock.bootstrap.split(':')[1]),
+    extraApis: def.extraApis ?? {},
     log: (m) => console.error(`  [proxy] ${m}`),
   });
   const scenarios = def.scenarios();
@@ -250,8 +278,13 @@ async function captureClient(name, mockBin) {
     ),
     files: 'NNN-<ApiName>-v<version>.bin = request frame without the 4-byte size prefix (header + body); ' +
       'responses/<same name> = the response frame the client received (without size prefix), when there was one',
-    dedupe: 'first request of each (scenario, apiKey, apiVersion) kept; every Produce kept',
-    scenarios: Object.fromEntries(scenarios.map((s) => [s.name, { facts: s.facts, result: results[s.name] ?? null }])),
+    dedupe: 'first request of each (scenario, apiKey, apiVersion) kept; every Produce kept; a request byte-identical ' +
+      '(correlation id aside) to one kept in an earlier scenario dropped',
+    notes: def.notes ?? [],
+    scenarios: Object.fromEntries(scenarios.map((s) => [
+      s.name,
+      { facts: s.facts, ...(s.incomplete ? { incomplete: s.incomplete } : {}), result: results[s.name] ?? null },
+    ])),
   };
   const dir = join(outRoot, dirName);
   if (proxy.events.length === 0) throw new Error(`${name}: nothing captured; fixtures left as they were`);

@@ -8,6 +8,8 @@
 //    version, with the broker's host/port replaced by the proxy's (so the client keeps talking to the
 //    proxy) and ControllerId set to a real broker id (the mock says 0, which breaks KafkaJS admin).
 //  - FindCoordinator (v0..v6): the single mock broker, again at the proxy's address.
+//  - InitProducerId v3+ for an idempotent (non-transactional) producer that sends a producer id:
+//    forwarded with producer id/epoch -1 (Kafka ignores them there; the mock rejects them).
 //  - ListGroups (v0..v5): the groups this proxy has seen JoinGroup requests for, as Stable consumer
 //    groups (the mock lacks ListGroups; an answer lets clients go on to DescribeGroups).
 // APIs the mock lacks (CreateTopics, DeleteTopics, DescribeConfigs, ListGroups, ...) are advertised
@@ -148,13 +150,17 @@ class ControlConnection {
 }
 
 // Stable made-up topic id (the mock has none): first 16 bytes of sha256(name).
-function topicIdFor(name) {
+export function topicIdFor(name) {
   return createHash('sha256').update(`tributary-golden:${name}`).digest().subarray(0, 16);
 }
 
 export class CaptureProxy extends EventEmitter {
-  constructor({ upstreamHost, upstreamPort, host = '127.0.0.1', port = 0, log = () => {} }) {
+  // extraApis: {apiKey: [min, max]} advertised on top of the mock's ranges (for a client whose
+  // minimum versions exceed the mock's); requests above the mock's range are recorded, then the
+  // connection is closed.
+  constructor({ upstreamHost, upstreamPort, host = '127.0.0.1', port = 0, extraApis = {}, log = () => {} }) {
     super();
+    this.extraApis = extraApis;
     this.upstreamHost = upstreamHost;
     this.upstreamPort = upstreamPort;
     this.host = host;
@@ -174,7 +180,7 @@ export class CaptureProxy extends EventEmitter {
     const md = await this.control.metadata(null);
     this.brokerIds = md.brokers.map((b) => b.nodeId);
     if (this.brokerIds.length !== 1) throw new Error('the capture proxy needs a one-broker mock cluster');
-    this.advertised = { ...this.mockApis, ...UNSERVED_APIS, ...PROXY_APIS };
+    this.advertised = { ...this.mockApis, ...UNSERVED_APIS, ...this.extraApis, ...PROXY_APIS };
     this.server = net.createServer((s) => this.onClient(s));
     await new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -306,7 +312,9 @@ export class CaptureProxy extends EventEmitter {
     }
     // Produce with acks=0 gets no response.
     const noResponse = hdr.apiKey === 0 && produceAcks(frame, hdr) === 0;
-    conn.upstream.write(withPrefix(frame));
+    const sent = idempotentInitForMock(frame, hdr);
+    if (sent !== frame) slot.ev.rewrittenForMock = 'producer_id/producer_epoch set to -1';
+    conn.upstream.write(withPrefix(sent));
     if (noResponse) finish(null, null);
     else conn.awaiting.push({ ev: slot.ev, finish, fail });
   }
@@ -433,6 +441,23 @@ export class CaptureProxy extends EventEmitter {
     if (f) w.tags();
     return w.buffer();
   }
+}
+
+// InitProducerId v3+ without a transactional id but with a producer id/epoch (as
+// @platformatic/kafka sends, 0/0): Kafka ignores both for a non-transactional producer and hands out
+// a new producer id; the mock answers UNKNOWN_PRODUCER_ID instead. The copy sent to the mock gets
+// -1/-1; the recorded request stays as the client sent it.
+function idempotentInitForMock(frame, hdr) {
+  if (hdr.apiKey !== 22 || hdr.apiVersion < 3) return frame;
+  const r = new Reader(frame, hdr.bodyOffset);
+  if (r.string(hdr.flexible) !== null) return frame;
+  r.i32(); // transaction timeout
+  const at = r.pos;
+  if (frame.readBigInt64BE(at) === -1n) return frame;
+  const copy = Buffer.from(frame);
+  copy.writeBigInt64BE(-1n, at);
+  copy.writeInt16BE(-1, at + 8);
+  return copy;
 }
 
 // acks of a Produce request (reads just far enough)

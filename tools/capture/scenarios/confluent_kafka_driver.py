@@ -25,7 +25,7 @@ def send_records(producer):
 
 
 def produce(extra):
-    producer = Producer({**BASE, 'acks': 'all', 'linger.ms': 20, 'compression.type': facts['compression'], **extra})
+    producer = Producer({**BASE, 'acks': 'all', 'linger.ms': 200, 'compression.type': facts['compression'], **extra})
     send_records(producer)
     left = producer.flush(10)
     if left:
@@ -33,7 +33,7 @@ def produce(extra):
 
 
 def produce_transactional():
-    producer = Producer({**BASE, 'transactional.id': facts['transactionalId'], 'linger.ms': 20})
+    producer = Producer({**BASE, 'transactional.id': facts['transactionalId'], 'linger.ms': 200})
     producer.init_transactions(10)
     producer.begin_transaction()
     send_records(producer)
