@@ -276,7 +276,7 @@ async function captureClient(name, mockBin) {
     advertisedApiVersions: Object.fromEntries(
       Object.entries(proxy.advertised ?? {}).map(([k, v]) => [`${k} ${apiName(Number(k))}`, `${v[0]}-${v[1]}`]),
     ),
-    files: 'NNN-<ApiName>-v<version>.bin = request frame without the 4-byte size prefix (header + body); ' +
+    fileFormat: 'NNN-<ApiName>-v<version>.bin = request frame without the 4-byte size prefix (header + body); ' +
       'responses/<same name> = the response frame the client received (without size prefix), when there was one',
     dedupe: 'first request of each (scenario, apiKey, apiVersion) kept; every Produce kept; a request byte-identical ' +
       '(correlation id aside) to one kept in an earlier scenario dropped',
