@@ -20,6 +20,9 @@ import {
 } from '../../src/protocol/records/compression/index.js';
 
 const MIB = 1024 * 1024;
+/** lz4: the native decoder instead of the default bounded JS one. */
+const NATIVE = { native: true };
+const JS = { native: false };
 
 /** Deterministic PRNG (mulberry32) so failures reproduce. */
 function prng(seed: number): () => number {
@@ -242,8 +245,8 @@ test('lz4: native and bounded JS decoders agree on lz4-napi frames', () => {
   for (const size of [0, 1, 1000, 300_000]) {
     const input = sample(size, size + 3);
     const frame = lz4Codec.compress(input);
-    assert.ok(lz4Decompress(frame, MIB).equals(input));
-    assert.ok(lz4Decompress(frame, MIB, true).equals(input), `js ${size}`);
+    assert.ok(lz4Decompress(frame, MIB, NATIVE).equals(input));
+    assert.ok(lz4Decompress(frame, MIB).equals(input), `js ${size}`);
   }
 });
 
@@ -257,44 +260,44 @@ test('lz4: hand-made frames with checksums, content size, uncompressed and linke
     contentSize: all.length,
     contentChecksum: all,
   });
-  for (const js of [false, true]) assert.ok(lz4Decompress(frame, MIB, js).equals(all), `js=${js}`);
+  for (const js of [false, true]) assert.ok(lz4Decompress(frame, MIB, js ? JS : NATIVE).equals(all), `js=${js}`);
 
   // Linked blocks (FLG bit 5 clear): block 2 copies 16 bytes from block 1.
   const first = Buffer.from('0123456789abcdef');
   const second = Buffer.from([0x0c, 0x10, 0x00, 0x50, ...Buffer.from('XXXXX')]); // match 16 @ offset 16, then 5 literals
   const linked = lz4Frame([{ data: first, uncompressed: true }, { data: second }], { flags: 0x40 });
   const linkedOut = Buffer.concat([first, first, Buffer.from('XXXXX')]);
-  assert.ok(lz4Decompress(linked, MIB, true).equals(linkedOut));
   assert.ok(lz4Decompress(linked, MIB).equals(linkedOut));
+  assert.ok(lz4Decompress(linked, MIB, NATIVE).equals(linkedOut));
   // The same block in an independent-block frame reaches outside its block: corrupt.
   const independent = lz4Frame([{ data: first, uncompressed: true }, { data: second }], { flags: 0x60 });
-  assert.throws(() => lz4Decompress(independent, MIB, true), /match offset/);
-  assert.throws(() => lz4Decompress(independent, MIB), DecodeError);
+  assert.throws(() => lz4Decompress(independent, MIB), /match offset/);
+  assert.throws(() => lz4Decompress(independent, MIB, NATIVE), DecodeError);
 
   // Checksums and header problems.
   const badContent = lz4Frame([{ data: stored, uncompressed: true }], { contentChecksum: Buffer.from('other') });
-  assert.throws(() => lz4Decompress(badContent, MIB, true), /content checksum/);
-  assert.throws(() => lz4Decompress(badContent, MIB), DecodeError);
+  assert.throws(() => lz4Decompress(badContent, MIB), /content checksum/);
+  assert.throws(() => lz4Decompress(badContent, MIB, NATIVE), DecodeError);
   const badBlockSum = lz4Frame([{ data: stored, uncompressed: true }], { flags: 0x70 });
   badBlockSum[badBlockSum.length - 5]! ^= 1; // inside the block checksum
-  assert.throws(() => lz4Decompress(badBlockSum, MIB, true), /block checksum/);
-  assert.throws(() => lz4Decompress(lz4Frame([{ data: stored, uncompressed: true }], { badHc: true }), MIB), /header checksum/);
-  assert.throws(() => lz4Decompress(lz4Frame([], { flags: 0x80 }), MIB), /version/);
-  assert.throws(() => lz4Decompress(lz4Frame([], { flags: 0x61 }), MIB), /dictionaries/);
-  assert.throws(() => lz4Decompress(lz4Frame([], { bd: 0x30 }), MIB), /block maximum/);
-  assert.throws(() => lz4Decompress(lz4Frame([{ data: Buffer.alloc(70_000), uncompressed: true }]), MIB), /exceeds the frame's maximum/);
+  assert.throws(() => lz4Decompress(badBlockSum, MIB), /block checksum/);
+  assert.throws(() => lz4Decompress(lz4Frame([{ data: stored, uncompressed: true }], { badHc: true }), MIB, NATIVE), /header checksum/);
+  assert.throws(() => lz4Decompress(lz4Frame([], { flags: 0x80 }), MIB, NATIVE), /version/);
+  assert.throws(() => lz4Decompress(lz4Frame([], { flags: 0x61 }), MIB, NATIVE), /dictionaries/);
+  assert.throws(() => lz4Decompress(lz4Frame([], { bd: 0x30 }), MIB, NATIVE), /block maximum/);
+  assert.throws(() => lz4Decompress(lz4Frame([{ data: Buffer.alloc(70_000), uncompressed: true }]), MIB, NATIVE), /exceeds the frame's maximum/);
   // A wrong content size.
   const wrongSize = lz4Frame([{ data: stored, uncompressed: true }], { contentSize: stored.length - 1 });
+  assert.throws(() => lz4Decompress(wrongSize, MIB, NATIVE), DecodeError);
   assert.throws(() => lz4Decompress(wrongSize, MIB), DecodeError);
-  assert.throws(() => lz4Decompress(wrongSize, MIB, true), DecodeError);
-  assert.throws(() => lz4Decompress(lz4Frame([], { contentSize: 2 * MIB }), MIB), /exceeds the limit/);
+  assert.throws(() => lz4Decompress(lz4Frame([], { contentSize: 2 * MIB }), MIB, NATIVE), /exceeds the limit/);
 
   // Skippable frames are skipped; concatenated frames are concatenated; other trailing bytes are not.
   const skippable = Buffer.from([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 9, 9, 9]);
   const two = Buffer.concat([skippable, lz4Codec.compress(Buffer.from('one ')), lz4Codec.compress(Buffer.from('two'))]);
+  assert.equal(lz4Decompress(two, MIB, NATIVE).toString(), 'one two');
   assert.equal(lz4Decompress(two, MIB).toString(), 'one two');
-  assert.equal(lz4Decompress(two, MIB, true).toString(), 'one two');
-  assert.throws(() => lz4Decompress(Buffer.concat([lz4Codec.compress(Buffer.from('x')), Buffer.from([1, 2])]), MIB), DecodeError);
+  assert.throws(() => lz4Decompress(Buffer.concat([lz4Codec.compress(Buffer.from('x')), Buffer.from([1, 2])]), MIB, NATIVE), DecodeError);
 });
 
 test('lz4: a decompression bomb stops at the limit', () => {
@@ -305,15 +308,17 @@ test('lz4: a decompression bomb stops at the limit', () => {
   assert.equal(one.length, 65536);
   const bomb = lz4Frame(Array.from({ length: 100 }, () => ({ data: block })));
   assert.ok(bomb.length < 30_000);
+  assert.throws(() => lz4Decompress(bomb, MIB, NATIVE), /exceeds the limit/);
   assert.throws(() => lz4Decompress(bomb, MIB), /exceeds the limit/);
-  assert.throws(() => lz4Decompress(bomb, MIB, true), /exceeds the limit/);
-  const out = lz4Decompress(bomb, 8 * MIB);
-  assert.equal(out.length, 100 * 65536);
-  assert.ok(out.subarray(0, 65536).equals(one));
+  for (const options of [JS, NATIVE]) {
+    const out = lz4Decompress(bomb, 8 * MIB, options);
+    assert.equal(out.length, 100 * 65536);
+    assert.ok(out.subarray(0, 65536).equals(one));
+  }
   // A block that inflates past the frame's block maximum is corrupt.
   const tooBig = lz4Frame([{ data: lz4RunBlock(lit, 70_000) }]);
-  assert.throws(() => lz4Decompress(tooBig, MIB, true), /past its maximum/);
-  assert.throws(() => lz4Decompress(tooBig, MIB), DecodeError);
+  assert.throws(() => lz4Decompress(tooBig, MIB), /past its maximum/);
+  assert.throws(() => lz4Decompress(tooBig, MIB, NATIVE), DecodeError);
 });
 
 test('zstd: frames with and without a content size, concatenated frames', () => {

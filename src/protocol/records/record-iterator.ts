@@ -120,90 +120,94 @@ export class RecordIterator implements IterableIterator<KafkaRecord> {
       return { done: true, value: undefined };
     }
     const buf = this.data;
-    const end = this.end;
-    const length = readVarint(buf, this.pos, end);
-    let pos = length.next;
-    const bodySize = length.value;
-    if (bodySize < MIN_RECORD_BODY_BYTES || bodySize > end - pos) {
-      throw new DecodeError(`record ${this.index}: invalid record size ${bodySize} (${end - pos} bytes left)`, this.pos);
+    const recordStart = this.pos;
+    const bodySize = this.varint(this.end);
+    if (bodySize < MIN_RECORD_BODY_BYTES || bodySize > this.end - this.pos) {
+      throw new DecodeError(`record ${this.index}: invalid record size ${bodySize} (${this.end - this.pos} bytes left)`, recordStart);
     }
-    const bodyEnd = pos + bodySize;
-    const attributes = buf[pos++]!;
-    const timestampDelta = readVarlongNumber(buf, pos, bodyEnd);
-    pos = timestampDelta.next;
-    const offsetDelta = readVarint(buf, pos, bodyEnd);
-    pos = offsetDelta.next;
-
-    const keyLength = readVarint(buf, pos, bodyEnd);
-    pos = keyLength.next;
-    let key: Buffer | null = null;
-    if (keyLength.value !== -1) {
-      if (keyLength.value < -1 || keyLength.value > bodyEnd - pos) {
-        throw new DecodeError(`record ${this.index}: invalid key length ${keyLength.value}`, pos);
-      }
-      key = buf.subarray(pos, pos + keyLength.value);
-      pos += keyLength.value;
-    }
-
-    const valueLength = readVarint(buf, pos, bodyEnd);
-    pos = valueLength.next;
-    let value: Buffer | null = null;
-    if (valueLength.value !== -1) {
-      if (valueLength.value < -1 || valueLength.value > bodyEnd - pos) {
-        throw new DecodeError(`record ${this.index}: invalid value length ${valueLength.value}`, pos);
-      }
-      value = buf.subarray(pos, pos + valueLength.value);
-      pos += valueLength.value;
-    }
-
-    const headerCount = readVarint(buf, pos, bodyEnd);
-    pos = headerCount.next;
+    const bodyEnd = this.pos + bodySize;
+    const attributes = buf[this.pos++]!;
+    const timestampDelta = this.varlong(bodyEnd);
+    const offsetDelta = this.varint(bodyEnd);
+    const key = this.bytes(bodyEnd, 'key');
+    const value = this.bytes(bodyEnd, 'value');
+    const headerCount = this.varint(bodyEnd);
     let headers = NO_HEADERS;
-    if (headerCount.value !== 0) {
-      if (headerCount.value < 0 || headerCount.value > (bodyEnd - pos) / MIN_HEADER_BYTES) {
-        throw new DecodeError(`record ${this.index}: invalid header count ${headerCount.value}`, pos);
+    if (headerCount !== 0) {
+      if (headerCount < 0 || headerCount > (bodyEnd - this.pos) / MIN_HEADER_BYTES) {
+        throw new DecodeError(`record ${this.index}: invalid header count ${headerCount}`, this.pos);
       }
       const list: RecordHeader[] = [];
-      for (let i = 0; i < headerCount.value; i++) {
-        const hk = readVarint(buf, pos, bodyEnd);
-        pos = hk.next;
-        if (hk.value < 0 || hk.value > bodyEnd - pos) {
-          throw new DecodeError(`record ${this.index}: invalid header key length ${hk.value}`, pos);
+      for (let i = 0; i < headerCount; i++) {
+        const keyLength = this.varint(bodyEnd);
+        if (keyLength < 0 || keyLength > bodyEnd - this.pos) {
+          throw new DecodeError(`record ${this.index}: invalid header key length ${keyLength}`, this.pos);
         }
-        const headerKey = buf.toString('utf8', pos, pos + hk.value);
-        pos += hk.value;
-        const hv = readVarint(buf, pos, bodyEnd);
-        pos = hv.next;
-        let headerValue: Buffer | null = null;
-        if (hv.value !== -1) {
-          if (hv.value < -1 || hv.value > bodyEnd - pos) {
-            throw new DecodeError(`record ${this.index}: invalid header value length ${hv.value}`, pos);
-          }
-          headerValue = buf.subarray(pos, pos + hv.value);
-          pos += hv.value;
-        }
-        list.push({ key: headerKey, value: headerValue });
+        const headerKey = buf.toString('utf8', this.pos, this.pos + keyLength);
+        this.pos += keyLength;
+        list.push({ key: headerKey, value: this.bytes(bodyEnd, 'header value') });
       }
       headers = list;
     }
-    if (pos !== bodyEnd) {
-      throw new DecodeError(`record ${this.index}: expected to read ${bodySize} bytes, read ${bodySize - (bodyEnd - pos)}`, pos);
+    if (this.pos !== bodyEnd) {
+      throw new DecodeError(`record ${this.index}: expected to read ${bodySize} bytes, read ${bodySize - (bodyEnd - this.pos)}`, this.pos);
     }
-    this.pos = pos;
     this.index++;
     return {
       done: false,
       value: {
-        offset: this.baseOffset + offsetDelta.value,
-        offsetDelta: offsetDelta.value,
-        timestamp: this.logAppendTime ?? this.baseTimestamp + timestampDelta.value,
-        timestampDelta: timestampDelta.value,
+        offset: this.baseOffset + offsetDelta,
+        offsetDelta,
+        timestamp: this.logAppendTime ?? this.baseTimestamp + timestampDelta,
+        timestampDelta,
         attributes,
         key,
         value,
         headers,
       },
     };
+  }
+
+  /** Zigzag varint at pos (single-byte fast path, else varint.ts); advances pos. */
+  private varint(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.data[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return (b >>> 1) ^ -(b & 1);
+      }
+    }
+    const d = readVarint(this.data, pos, end);
+    this.pos = d.next;
+    return d.value;
+  }
+
+  /** Zigzag varlong at pos as a safe-integer number; advances pos. */
+  private varlong(end: number): number {
+    const pos = this.pos;
+    if (pos < end) {
+      const b = this.data[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return (b >>> 1) ^ -(b & 1);
+      }
+    }
+    const d = readVarlongNumber(this.data, pos, end);
+    this.pos = d.next;
+    return d.value;
+  }
+
+  /** A varint length (-1 = null) and that many bytes, as a subarray; advances pos. */
+  private bytes(end: number, what: string): Buffer | null {
+    const length = this.varint(end);
+    if (length === -1) return null;
+    if (length < -1 || length > end - this.pos) {
+      throw new DecodeError(`record ${this.index}: invalid ${what} length ${length}`, this.pos);
+    }
+    const start = this.pos;
+    this.pos = start + length;
+    return this.data.subarray(start, this.pos);
   }
 }
 

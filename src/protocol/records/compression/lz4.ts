@@ -5,14 +5,16 @@
  * writes LZ4F frames with independent blocks; lz4-napi (lz4_flex) writes 256 KiB independent
  * blocks without checksums and decodes all of these.
  *
- * Decompression first walks the frame structure here (magic, FLG/BD, header checksum, block
- * sizes, end mark, optional content size and checksums), which bounds the output: a block
- * inflates to at most its declared maximum size, and to at most 255 bytes per compressed byte. If
- * that bound fits the caller's limit, the native decoder (lz4-napi) decompresses the frame; if it
- * does not, a bounded decoder written here decompresses into a buffer of exactly the limit and
- * stops with a DecodeError as soon as the output would pass it. Concatenated frames and skippable
- * frames are accepted; anything else after the last frame is a DecodeError. Dictionaries (DictID)
- * are not supported by Kafka and are rejected.
+ * Decompression first walks the frame structure (magic, FLG/BD, header checksum, block sizes,
+ * end mark, optional content size and checksums), which bounds the output: a block inflates to at
+ * most its declared maximum size, and to at most 255 bytes per compressed byte. The block decoder
+ * written here then decompresses into one buffer of min(bound, limit) bytes, checks every
+ * sequence against the input, the block maximum and the output, verifies block and content
+ * checksums when present, and stops with a DecodeError as soon as the output would pass the
+ * limit. (lz4-napi's native decoder is available as an option; see Lz4DecompressOptions for why it
+ * is not the default.) Concatenated frames and skippable frames are accepted; anything else after
+ * the last frame is a DecodeError. Dictionaries (DictID) are not supported by Kafka and are
+ * rejected. Compression uses lz4-napi (lz4_flex).
  */
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { DecodeError } from '../../primitives/decode-error.js';
@@ -139,20 +141,21 @@ function decodeBlock(
     }
     if (literals > send - sp) throw new DecodeError('lz4: literals run past the block', sp);
     if (literals > dend - dp) return OVERFLOW;
-    if (literals < 32) {
-      for (let i = 0; i < literals; i++) dst[dp + i] = src[sp + i]!;
+    if (literals < 64) {
+      const litEnd = sp + literals;
+      while (sp < litEnd) dst[dp++] = src[sp++]!;
     } else {
       dst.set(src.subarray(sp, sp + literals), dp);
+      sp += literals;
+      dp += literals;
     }
-    sp += literals;
-    dp += literals;
     if (sp === send) return dp; // the last sequence has literals only
     if (send - sp < 2) throw new DecodeError('lz4: truncated match offset', sp);
     const offset = src[sp]! | (src[sp + 1]! << 8);
     sp += 2;
     if (offset === 0 || offset > dp - windowStart) throw new DecodeError(`lz4: match offset ${offset} out of range`, sp - 2);
     let matchLength = (token & 0x0f) + 4;
-    if ((token & 0x0f) === 0x0f) {
+    if (matchLength === 19) {
       let b: number;
       do {
         if (sp >= send) throw new DecodeError('lz4: truncated match length', sp);
@@ -161,13 +164,15 @@ function decodeBlock(
       } while (b === 255);
     }
     if (matchLength > dend - dp) return OVERFLOW;
-    const from = dp - offset;
-    if (offset >= matchLength && matchLength >= 32) {
+    let from = dp - offset;
+    if (matchLength >= 64 && offset >= matchLength) {
       dst.copyWithin(dp, from, from + matchLength);
+      dp += matchLength;
     } else {
-      for (let i = 0; i < matchLength; i++) dst[dp + i] = dst[from + i]!;
+      // Byte by byte: also right for overlapping matches (offset < length repeats the pattern).
+      const matchEnd = dp + matchLength;
+      while (dp < matchEnd) dst[dp++] = dst[from++]!;
     }
-    dp += matchLength;
   }
 }
 
@@ -250,20 +255,27 @@ function scanFrames(input: Uint8Array, maxBytes: number): FrameInfo[] {
   return frames;
 }
 
-/**
- * Decompresses LZ4 frames. `forceJs` (for tests) skips the native decoder.
- */
-export function lz4Decompress(input: Uint8Array, maxBytes: number, forceJs = false): Buffer {
+export interface Lz4DecompressOptions {
+  /**
+   * Use lz4-napi's native decoder when the frames' bound fits the limit (default false). It is
+   * 2-3x faster in a tight loop, but returns napi external buffers whose memory accounting
+   * forces full (mark-compact) GCs: with a few hundred MB of live heap it is 2x slower than the
+   * decoder here. See bench/records.ts.
+   */
+  native?: boolean;
+}
+
+/** Decompresses LZ4 frames into at most `maxBytes` bytes. */
+export function lz4Decompress(input: Uint8Array, maxBytes: number, options: Lz4DecompressOptions = {}): Buffer {
   checkMaxBytes(maxBytes);
   const frames = scanFrames(input, maxBytes);
   let boundBytes = 0;
   for (const frame of frames) boundBytes += frame.boundBytes;
-  if (!forceJs && boundBytes <= maxBytes) {
+  if (options.native === true && boundBytes <= maxBytes) {
     if (frames.length === 1) return decompressFrameNative(input, frames[0]!);
-    const parts = frames.map((frame) => decompressFrameNative(input, frame));
-    return Buffer.concat(parts);
+    return Buffer.concat(frames.map((frame) => decompressFrameNative(input, frame)));
   }
-  // The bound passes the limit (or the caller asked for it): decode here, stopping at the limit.
+  // Decode here into one buffer of the bound, capped at the limit; stop when the output would pass it.
   const out = Buffer.allocUnsafe(Math.min(maxBytes, boundBytes));
   let outPos = 0;
   for (const frame of frames) outPos = decodeFrameJs(input, frame, out, outPos, maxBytes);
