@@ -16,6 +16,12 @@ export interface DecodedRequest<T = unknown> {
   header: RequestHeader;
   api: ApiDefinition;
   body: T;
+  /**
+   * Bytes left after the body. Kafka ignores them, and real clients send some (e.g.
+   * @platformatic/kafka 1.35 writes a field into Metadata v11 that v11 dropped), so they are
+   * tolerated here and reported for logging.
+   */
+  trailingBytes: number;
 }
 
 /**
@@ -60,8 +66,7 @@ export function decodeRequest(payload: Buffer): DecodedRequest {
   }
   const header = readRequestHeader(r, requestHeaderVersion(apiKey, apiVersion));
   const body: unknown = api.request.read(r, apiVersion);
-  if (r.remaining !== 0) r.fail(`${r.remaining} bytes left after ${api.name} request v${apiVersion}`);
-  return { header, api, body };
+  return { header, api, body, trailingBytes: r.remaining };
 }
 
 /** Encodes a request frame (size, header, body). The header's api key and version pick the codec. */
