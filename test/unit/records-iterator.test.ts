@@ -256,9 +256,7 @@ test('a record count of 2^31 - 1 in a 100-byte batch allocates nothing in propor
   assert.equal(v.problem.kind, 'INVALID_RECORD_COUNT');
   // Without validation, the iterator still fails fast at the first bad record.
   const before = process.memoryUsage().heapUsed;
-  const start = process.hrtime.bigint();
-  assert.throws(() => readRecords(batch, OPTS), DecodeError);
-  assert.ok(Number(process.hrtime.bigint() - start) / 1e6 < 200, 'fails fast');
+  assert.throws(() => readRecords(batch, OPTS), /record 1: .*truncated|invalid record size/);
   assert.ok(process.memoryUsage().heapUsed - before < 16 * 1024 * 1024, 'no large allocation');
   // Same for a compressed batch: the count is only a loop bound.
   const gz = rawBatch(gzipSync(section.subarray(0, 39)), 2 ** 31 - 1, CompressionType.GZIP);
