@@ -134,7 +134,6 @@ class Emitter {
     c.line();
     c.line('const EMPTY_BYTES: Buffer = Buffer.alloc(0);');
     c.line('const EMPTY_ARRAY: readonly never[] = Object.freeze([]);');
-    c.line('void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;');
     c.line();
     this.collectNeeds();
     for (const s of m.structs) this.emitInterface(s);
@@ -393,7 +392,7 @@ class Emitter {
     for (const f of s.fields) {
       const where = `${s.tsName}.${f.prop}`;
       const rc = this.regularCond(f);
-      const absent = and(not(this.cond(this.present(f))), 'true');
+      const absent = not(this.cond(this.present(f)));
       const x = this.tmp('x');
       if (rc !== 'false') {
         c.open(rc === 'true' ? '{' : `if (${rc}) {`);

@@ -9,7 +9,6 @@ import { DecodeError } from '../../primitives/decode-error.js';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
-void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;
 
 export interface ShareGroupMetadataValue {
   /** The group epoch. (versions 0+) */

@@ -9,7 +9,6 @@ import { DecodeError } from '../../primitives/decode-error.js';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
-void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;
 
 export interface AddOffsetsToTxnResponse {
   /** Duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */

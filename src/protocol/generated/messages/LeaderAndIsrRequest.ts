@@ -9,7 +9,6 @@ import { DecodeError } from '../../primitives/decode-error.js';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
-void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;
 
 export interface LeaderAndIsrRequestLeaderAndIsrPartitionState {
   /** The topic name.  This is only present in v0 or v1. (versions 0-1; ignorable) */

@@ -9,7 +9,6 @@ import { DecodeError } from '../../primitives/decode-error.js';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
-void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;
 
 export interface UpdateMetadataRequestUpdateMetadataPartitionState {
   /** In older versions of this RPC, the topic name. (versions 0-4; ignorable) */

@@ -9,7 +9,6 @@ import { DecodeError } from '../../primitives/decode-error.js';
 
 const EMPTY_BYTES: Buffer = Buffer.alloc(0);
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
-void EMPTY_BYTES, EMPTY_ARRAY, ZERO_UUID, sizeOfUnsignedVarint, EncodeError;
 
 export interface AbortTransactionRecord {
   /** An optional textual description of why the transaction was aborted. (versions 0+; nullable 0+; tag 0 in 0+) */
