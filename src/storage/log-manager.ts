@@ -93,7 +93,10 @@ export class LogManager {
 
   private async openDir(dir: string): Promise<void> {
     const { fs } = this;
-    await fs.mkdir(dir);
+    if ((await fs.stat(dir)) === null) {
+      await fs.mkdir(dir);
+      await fs.syncDir(join(dir, '..'));
+    }
     await this.checkMetaProperties(dir);
     const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
     const cleanShutdown = (await fs.stat(marker)) !== null;

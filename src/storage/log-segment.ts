@@ -101,6 +101,12 @@ export class LogSegment {
     const seg = new LogSegment(env, settings, dir, baseOffset, nowMs, rollJitterMs);
     seg.writer = await env.fs.open(seg.logPath, 'w+');
     await seg.writer.truncate(0);
+    // Empty index files from the start, as in a Kafka log dir; their contents come at deactivation.
+    for (const path of [seg.indexPath, seg.timeIndexPath]) {
+      const h = await env.fs.open(path, 'w+');
+      await h.truncate(0);
+      await h.close();
+    }
     seg.live = { offsetIndex: new OffsetIndex(baseOffset, settings.maxIndexBytes), timeIndex: new TimeIndex(baseOffset, settings.maxIndexBytes) };
     return seg;
   }
