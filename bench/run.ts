@@ -4,6 +4,7 @@
  * Never part of `npm test`.
  */
 import { benchCodec } from './codec.js';
+import { benchStorage } from './storage.js';
 
 interface Bench {
   name: string;
@@ -22,7 +23,10 @@ async function loadRecordsBench(): Promise<Bench | null> {
 }
 
 async function main(): Promise<void> {
-  const benches: Bench[] = [{ name: 'protocol codecs', run: benchCodec }];
+  const benches: Bench[] = [
+    { name: 'protocol codecs', run: benchCodec },
+    { name: 'storage', run: benchStorage },
+  ];
   const records = await loadRecordsBench();
   if (records) benches.push(records);
   const only = process.argv[2];

@@ -1,10 +1,10 @@
 /**
- * Group commit: appends across all partitions share flushes. A caller asks for a file to be
- * made durable after its write has completed; the flusher runs rounds back to back, each round
- * syncing every file requested since the previous round began exactly once (one fdatasync per
- * file per round, never one per request), then resolving everyone who asked before it began.
- * While a round runs, new requests gather for the next one, so the busier the system the more
- * each fdatasync covers.
+ * Group commit: concurrent appends share fdatasyncs. A caller asks for a file to be made durable
+ * after its write has completed. Each file has at most one fdatasync running; requests that
+ * arrive while it runs wait for the next one, which starts as soon as it ends and covers all of
+ * them. So a file gets one fdatasync per flush round however many appends the round covers, and
+ * files never wait for each other (no global barrier: a slow disk file does not hold back the
+ * acknowledgements of another).
  */
 import type { FileHandle } from './fs.js';
 
@@ -13,52 +13,62 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
+interface FileState {
+  /** Waiters for the next fdatasync of this file. */
+  next: Waiter[];
+  running: boolean;
+}
+
 export interface FlusherStats {
-  rounds: number;
+  /** fdatasync calls made. */
   syncs: number;
+  /** Durability requests served. */
   requests: number;
 }
 
 export class Flusher {
-  private pending = new Map<FileHandle, Waiter[]>();
-  private running: Promise<void> | null = null;
-  readonly stats: FlusherStats = { rounds: 0, syncs: 0, requests: 0 };
+  private readonly files = new Map<FileHandle, FileState>();
+  private readonly idleWaiters: (() => void)[] = [];
+  readonly stats: FlusherStats = { syncs: 0, requests: 0 };
 
   /** Resolves once everything written to `handle` before this call is durable. */
   sync(handle: FileHandle): Promise<void> {
     this.stats.requests++;
     return new Promise<void>((resolve, reject) => {
-      const waiters = this.pending.get(handle);
-      if (waiters) waiters.push({ resolve, reject });
-      else this.pending.set(handle, [{ resolve, reject }]);
-      if (this.running === null) this.running = this.loop();
+      let state = this.files.get(handle);
+      if (!state) {
+        state = { next: [], running: false };
+        this.files.set(handle, state);
+      }
+      state.next.push({ resolve, reject });
+      if (!state.running) {
+        state.running = true;
+        // Let the appends of this tick join the first fdatasync.
+        setImmediate(() => void this.run(handle, state!));
+      }
     });
   }
 
-  /** Resolves when no round is running or pending. */
-  async idle(): Promise<void> {
-    while (this.running !== null) await this.running;
+  /** Resolves when no fdatasync is running or pending. */
+  idle(): Promise<void> {
+    if (this.files.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async loop(): Promise<void> {
-    // Let the appends of the current tick join the first round.
-    await new Promise<void>((r) => setImmediate(r));
-    while (this.pending.size > 0) {
-      const round = this.pending;
-      this.pending = new Map();
-      this.stats.rounds++;
-      this.stats.syncs += round.size;
-      await Promise.all(
-        [...round].map(async ([handle, waiters]) => {
-          try {
-            await handle.datasync();
-            for (const w of waiters) w.resolve();
-          } catch (e) {
-            for (const w of waiters) w.reject(e);
-          }
-        }),
-      );
+  private async run(handle: FileHandle, state: FileState): Promise<void> {
+    while (state.next.length > 0) {
+      const waiters = state.next;
+      state.next = [];
+      this.stats.syncs++;
+      try {
+        await handle.datasync();
+        for (const w of waiters) w.resolve();
+      } catch (e) {
+        for (const w of waiters) w.reject(e);
+      }
     }
-    this.running = null;
+    state.running = false;
+    this.files.delete(handle);
+    if (this.files.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }
