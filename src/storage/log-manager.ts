@@ -59,6 +59,8 @@ export class LogManager {
   private readonly logs = new Map<string, { log: PartitionLog; dir: string }>();
   private pendingDeletes: PendingDelete[] = [];
   private readonly dirStatus = new Map<string, LogDirStatus>();
+  /** cluster.id found in an existing meta.properties (the log dirs were formatted before). */
+  private storedClusterId: string | null = null;
 
   private constructor(options: LogManagerOptions) {
     this.options = options;
@@ -133,13 +135,18 @@ export class LogManager {
     await this.writeCheckpoints(dir);
   }
 
+  /** The cluster id of these log dirs: the stored one, or the one given at first start. */
+  get clusterId(): string {
+    return this.storedClusterId ?? this.options.clusterId;
+  }
+
   private async checkMetaProperties(dir: string): Promise<void> {
     const path = join(dir, META_PROPERTIES);
     const existing = await readFileIfExists(this.fs, path);
     if (existing === null) {
       const text =
         `#\n#${new Date(this.options.nowMs()).toUTCString()}\n` +
-        `node.id=${this.options.nodeId}\nversion=1\ncluster.id=${this.options.clusterId}\n`;
+        `node.id=${this.options.nodeId}\nversion=1\ncluster.id=${this.clusterId}\n`;
       await writeFileAtomically(this.fs, path, Buffer.from(text));
       return;
     }
@@ -151,6 +158,13 @@ export class LogManager {
     const nodeId = props.get('node.id');
     if (nodeId !== undefined && Number(nodeId) !== this.options.nodeId) {
       throw new LogCorruptError(path, `belongs to node.id=${nodeId}, but this broker is node.id=${this.options.nodeId}`);
+    }
+    const clusterId = props.get('cluster.id');
+    if (clusterId !== undefined) {
+      if (this.storedClusterId !== null && this.storedClusterId !== clusterId) {
+        throw new LogCorruptError(path, `has cluster.id=${clusterId}, but another log dir has cluster.id=${this.storedClusterId}`);
+      }
+      this.storedClusterId = clusterId;
     }
   }
 
