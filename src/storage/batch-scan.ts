@@ -18,6 +18,8 @@ export interface BatchHeader {
   baseOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  /** The partition leader epoch stamped into the batch (-1 if none). */
+  leaderEpoch: number;
 }
 
 /** Header bytes the scan needs from each batch (through maxTimestamp). */
@@ -44,6 +46,7 @@ export function batchHeaderAt(chunk: Buffer, at: number, chunkPosition: number):
     baseOffset,
     lastOffset: baseOffset + lastOffsetDelta,
     maxTimestamp: Number(chunk.readBigInt64BE(at + 35)),
+    leaderEpoch: chunk.readInt32BE(at + 12),
   };
 }
 

@@ -356,9 +356,9 @@ export class LogSegment {
   /**
    * Reads the whole .log, checking every batch (length, magic, CRC, increasing offsets), and
    * rebuilds the indexes. With `truncate`, cuts the file at the first bad or partial batch.
-   * Returns the bytes cut and the rebuilt indexes.
+   * Returns the bytes cut and the rebuilt indexes. `onBatch` sees every valid batch kept.
    */
-  async scan(options: { rebuild: true; truncate: boolean }): Promise<{ truncatedBytes: number; indexes: SegmentIndexes }> {
+  async scan(options: { rebuild: true; truncate: boolean; onBatch?: (h: BatchHeader) => void }): Promise<{ truncatedBytes: number; indexes: SegmentIndexes }> {
     const offsetIndex = new OffsetIndex(this.baseOffset, this.settings.maxIndexBytes);
     const timeIndex = new TimeIndex(this.baseOffset, this.settings.maxIndexBytes);
     let pos = 0;
@@ -381,6 +381,7 @@ export class LogSegment {
         else if (at > 0) break; // the chunk ends inside this batch: read on from it
         else bytes = await this.readBytes(h.position, h.size); // one batch larger than a chunk
         if (!validateRecordBatch(bytes).ok) break scanning;
+        options.onBatch?.(h);
         if (firstTs < 0) firstTs = h.maxTimestamp;
         if (h.maxTimestamp > maxTimestamp) {
           maxTimestamp = h.maxTimestamp;

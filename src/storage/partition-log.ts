@@ -202,11 +202,20 @@ export class PartitionLog {
    */
   private async recover(recoveryPoint: number): Promise<void> {
     let from = 0;
+    let epochsChanged = false;
     for (let i = 0; i < this.segments.length; i++) if (this.segments[i]!.baseOffset <= recoveryPoint) from = i;
     for (let i = from; i < this.segments.length; i++) {
       const seg = this.segments[i]!;
       if (i === this.segments.length - 1) await seg.openForRecovery();
-      const { truncatedBytes, indexes } = await seg.scan({ rebuild: true, truncate: true });
+      // As Kafka's LogSegment.recover: the epochs of recovered batches go into the epoch cache
+      // (a batch can reach the disk before the checkpoint naming its epoch does).
+      const { truncatedBytes, indexes } = await seg.scan({
+        rebuild: true,
+        truncate: true,
+        onBatch: (h) => {
+          if (this.epochs.assign(h.leaderEpoch, h.baseOffset)) epochsChanged = true;
+        },
+      });
       this.recovery.scannedSegments++;
       this.recovery.truncatedBytes += truncatedBytes;
       if (!seg.isActive) {
@@ -226,6 +235,7 @@ export class PartitionLog {
     const active = this.active;
     if (!active.isActive) await active.activate();
     await this.ctx.fs.syncDir(this.dir);
+    if (epochsChanged) await this.saveEpochs();
   }
 
   private segmentSettings(): { indexIntervalBytes: number; maxIndexBytes: number } {
@@ -368,8 +378,19 @@ export class PartitionLog {
     const old = this.active;
     if (old.size === 0) return;
     const next = old.nextOffset;
+    await this.settleSyncs(old);
     await old.deactivate();
     this.segments.push(await this.createSegment(next, nowMs));
+  }
+
+  /**
+   * Waits until every durability request on `seg`'s write handle is answered, before the handle
+   * closes: otherwise the flusher would fdatasync a closed handle and fail appends that are on
+   * disk. No new request can come: callers hold the log's queue.
+   */
+  private async settleSyncs(seg: LogSegment): Promise<void> {
+    const handle = seg.writeHandle;
+    if (handle !== null) await this.ctx.flusher.sync(handle);
   }
 
   private async saveEpochs(): Promise<void> {
@@ -450,6 +471,7 @@ export class PartitionLog {
       if (offset >= this.logEndOffset) return;
       if (offset < this._logStartOffset) throw new OffsetOutOfRangeError(offset, this._logStartOffset, this.logEndOffset);
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
+        await this.settleSyncs(this.active);
         const dropped = this.segments.pop()!;
         await this.deleteSegmentFilesNow(dropped);
         await this.active.activate();
@@ -537,6 +559,7 @@ export class PartitionLog {
   /** Flushes and writes the active segment's indexes (a clean close). */
   close(): Promise<void> {
     return this.exclusive(async () => {
+      await this.settleSyncs(this.active);
       for (const seg of this.segments) await seg.close();
       await this.ctx.fs.syncDir(this.dir);
       this.closed = true;
