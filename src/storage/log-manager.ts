@@ -243,9 +243,15 @@ export class LogManager {
     let deleted = 0;
     const dirsChanged = new Set<string>();
     for (const { log, dir } of this.logs.values()) {
-      const r = await log.applyRetention(this.options.nowMs(), highWatermark(log));
-      if (r.deleted > 0) dirsChanged.add(dir);
-      deleted += r.deleted;
+      // Kafka's deleteOldSegments applies the log start, retention.bytes and retention.ms rules in
+      // one call; applyRetention applies the first rule that deletes, so it runs until none does
+      // (each round deletes at least one segment, never the last one while it is empty).
+      for (;;) {
+        const r = await log.applyRetention(this.options.nowMs(), highWatermark(log));
+        if (r.deleted === 0) break;
+        dirsChanged.add(dir);
+        deleted += r.deleted;
+      }
     }
     for (const dir of dirsChanged) await this.writeCheckpoints(dir);
     return deleted;

@@ -341,7 +341,8 @@ export class LogSegment {
   async rangeFrom(offset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<SegmentRange | null> {
     const first = await this.findBatch(offset);
     if (first === null || first.lastOffset >= upperBound) return null;
-    if (first.size > maxBytes) return minOneBatch ? { position: first.position, length: first.size, first } : null;
+    // Too large and not forced: nothing (length 0), never the batches after it in its place.
+    if (first.size > maxBytes) return { position: first.position, length: minOneBatch ? first.size : 0, first };
     let length = 0;
     await this.walkHeaders(first.position, (h) => {
       if (h.lastOffset >= upperBound || length + h.size > maxBytes) return false;

@@ -428,18 +428,23 @@ export class PartitionLog {
     for (const seg of this.segments) {
       if ((await seg.largestTimestamp()) < timestamp) continue;
       const from = await seg.withIndexes(async (i) => i.offsetIndex.lookup(i.timeIndex.lookup(timestamp).offset));
-      let batchAt: { position: number; size: number } | null = null;
-      await seg.walkHeaders(from.position, (h) => {
-        if (h.maxTimestamp >= timestamp && h.lastOffset >= this._logStartOffset) {
-          batchAt = h;
-          return false;
-        }
-        return true;
-      });
-      if (batchAt === null) continue;
-      const { position, size } = batchAt;
-      const found = this.firstRecordAtOrAfter(await seg.readBytes(position, size), (r) => r.timestamp >= timestamp);
-      if (found !== null) return found;
+      // A batch can reach the timestamp only with records below the log start (a mid-batch log
+      // start): then the search goes on with the next batch, as Kafka's searchForTimestamp does.
+      for (let pos = from.position; ; ) {
+        let batchAt: { position: number; size: number } | null = null;
+        await seg.walkHeaders(pos, (h) => {
+          if (h.maxTimestamp >= timestamp && h.lastOffset >= this._logStartOffset) {
+            batchAt = h;
+            return false;
+          }
+          return true;
+        });
+        if (batchAt === null) break;
+        const { position, size } = batchAt;
+        const found = this.firstRecordAtOrAfter(await seg.readBytes(position, size), (r) => r.timestamp >= timestamp);
+        if (found !== null) return found;
+        pos = position + size;
+      }
     }
     return null;
   }
@@ -470,12 +475,16 @@ export class PartitionLog {
     return this.exclusive(async () => {
       if (offset >= this.logEndOffset) return;
       if (offset < this._logStartOffset) throw new OffsetOutOfRangeError(offset, this._logStartOffset, this.logEndOffset);
+      let reactivated = false;
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
         await this.settleSyncs(this.active);
         const dropped = this.segments.pop()!;
         await this.deleteSegmentFilesNow(dropped);
         await this.active.activate();
+        reactivated = true;
       }
+      // A segment that was not active in this process does not know where it ends yet.
+      if (reactivated) await this.restoreActiveState(this.active);
       await this.active.truncateTo(offset);
       if (this.epochs.truncateFromEnd(this.logEndOffset)) await this.saveEpochs();
     });
