@@ -16,8 +16,9 @@ import {
   CLEAN_SHUTDOWN_MARKER, DELETE_DIR_SUFFIX, join, LOG_START_OFFSET_CHECKPOINT, META_PROPERTIES, parsePartitionDirName,
   partitionDirName, RECOVERY_POINT_CHECKPOINT,
 } from './log-files.js';
-import { partitionKey, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
+import { partitionKey, readOffsetCheckpoint, writeOffsetCheckpoint, type PartitionOffsets } from './checkpoint-file.js';
 import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
+import { Cleaner, type CleanerConfig, type CleanerLog, type CleaningResult, type CleanOnceOptions } from './cleaner.js';
 
 export interface LogManagerOptions {
   fs: FileSystem;
@@ -36,6 +37,8 @@ export interface LogManagerOptions {
   maxOpenFiles?: number;
   /** Inactive segments with loaded indexes (default 256). */
   maxLoadedIndexes?: number;
+  /** The log cleaner's buffers (log.cleaner.dedupe.buffer.size, log.cleaner.io.buffer.size). */
+  cleaner?: CleanerConfig;
 }
 
 interface PendingDelete {
@@ -47,6 +50,21 @@ export interface LogDirStatus {
   dir: string;
   /** Set when the dir failed (I/O error); its logs are offline (KAFKA_STORAGE_ERROR). */
   error: Error | null;
+}
+
+/**
+ * A recovery-point or log-start-offset checkpoint; a malformed one counts as empty, as in Kafka's
+ * LogManager.loadLogs (recovery points reset to 0: a full recovery scan after an unclean
+ * shutdown; log start offsets to the first segment's base). It is rewritten once the dir is open.
+ * I/O errors still fail.
+ */
+async function readOffsetCheckpointOrReset(fs: FileSystem, path: string): Promise<PartitionOffsets> {
+  try {
+    return await readOffsetCheckpoint(fs, path);
+  } catch (e) {
+    if (e instanceof LogCorruptError) return new Map();
+    throw e;
+  }
 }
 
 export class LogManager {
@@ -102,8 +120,8 @@ export class LogManager {
     await this.checkMetaProperties(dir);
     const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
     const cleanShutdown = (await fs.stat(marker)) !== null;
-    const recoveryPoints = await readOffsetCheckpoint(fs, join(dir, RECOVERY_POINT_CHECKPOINT));
-    const startOffsets = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_CHECKPOINT));
+    const recoveryPoints = await readOffsetCheckpointOrReset(fs, join(dir, RECOVERY_POINT_CHECKPOINT));
+    const startOffsets = await readOffsetCheckpointOrReset(fs, join(dir, LOG_START_OFFSET_CHECKPOINT));
     for (const name of (await fs.readdir(dir)).sort()) {
       const path = join(dir, name);
       const stat = await fs.stat(path);
@@ -208,6 +226,7 @@ export class LogManager {
     const entry = this.logs.get(key);
     if (!entry) return false;
     this.logs.delete(key);
+    await this.forgetCleanerState(entry.log, entry.dir); // log cleaner
     await entry.log.close();
     const doomed = `${entry.log.dir}.${Date.now().toString(16)}${DELETE_DIR_SUFFIX}`;
     await this.fs.rename(entry.log.dir, doomed);
@@ -296,6 +315,7 @@ export class LogManager {
 
   /** Flushes and closes every log, writes the checkpoints and the clean-shutdown marker. */
   async shutdown(): Promise<void> {
+    await this.stopCleaner(); // log cleaner
     await this.flusher.idle();
     for (const { log } of this.logs.values()) await log.close();
     await this.readHandles.closeAll();
@@ -308,5 +328,41 @@ export class LogManager {
       await h.close();
       await this.fs.syncDir(dir);
     }
+  }
+
+  // ---- log cleaner (compaction) ----
+  // The cleaner (cleaner.ts) compacts logs with cleanup.policy=compact or compact,delete and keeps
+  // each log dir's cleaner-offset-checkpoint. Retention (runRetention) still applies to every log:
+  // segments below the log start offset, and retention.ms / retention.bytes with compact,delete.
+
+  private cleanerInstance: Cleaner | null = null;
+
+  /** The log cleaner (created on first use). */
+  get cleaner(): Cleaner {
+    this.cleanerInstance ??= new Cleaner(this.fs, this.options.cleaner);
+    return this.cleanerInstance;
+  }
+
+  /**
+   * Cleans the filthiest compacted log that is due, if any (Kafka's cleaner thread runs this every
+   * log.cleaner.backoff.ms while it finds nothing to do). `highWatermark` bounds the cleaning
+   * (default: the log end). Resolves with what was done, or null when no log was due.
+   */
+  async runCleaner(options: CleanOnceOptions = {}): Promise<CleaningResult | null> {
+    return this.cleaner.cleanOnce(this.cleanerLogs(), this.options.nowMs(), options);
+  }
+
+  private cleanerLogs(): CleanerLog[] {
+    return [...this.logs.values()].map((e) => ({ log: e.log, logDir: e.dir }));
+  }
+
+  /** A deleted log: abort its cleaning and drop its cleaner checkpoint entry (Kafka's updateCheckpoints with removal). */
+  private async forgetCleanerState(log: PartitionLog, logDir: string): Promise<void> {
+    await this.cleaner.forget(log, logDir, this.cleanerLogs());
+  }
+
+  /** Shutdown: abort a cleaning in progress and wait for it to stop. */
+  private async stopCleaner(): Promise<void> {
+    await this.cleanerInstance?.stop();
   }
 }

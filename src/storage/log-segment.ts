@@ -455,4 +455,31 @@ export class LogSegment {
     if (this.maxTimestamp < 0 && this.size > 0 && this.live === null) await this.withIndexes(async () => undefined);
     return this.maxTimestamp;
   }
+
+  // ---- compaction support ----
+
+  /**
+   * Renames this inactive segment's files to `<name><suffix>` (Kafka's changeFileSuffixes; the
+   * cleaner retires the segments it replaced as `.deleted`) and points the object at the new
+   * names, so that a read still in flight on it keeps reading its own bytes, never those of the
+   * cleaned segment that takes over its base offset's file names. Returns the new paths of the
+   * files that existed. Its loaded indexes stay valid (same bytes) until the pool drops them.
+   */
+  async retireFilesTo(suffix: string): Promise<string[]> {
+    if (this.writer !== null) throw new Error(`segment ${this.logPath} is active`);
+    const paths = this as unknown as { logPath: string; indexPath: string; timeIndexPath: string };
+    const renamed: string[] = [];
+    for (const field of ['indexPath', 'timeIndexPath', 'logPath'] as const) {
+      const from = paths[field];
+      const to = from + suffix;
+      // A handle pooled under the new name would be another (older) file's.
+      if (field === 'logPath') await this.env.readHandles.evict(to);
+      const exists = (await this.env.fs.stat(from)) !== null;
+      if (exists) await this.env.fs.rename(from, to);
+      paths[field] = to;
+      if (field === 'logPath') await this.env.readHandles.evict(from);
+      if (exists) renamed.push(to);
+    }
+    return renamed;
+  }
 }

@@ -20,6 +20,8 @@ import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { RecordBatch, TimestampType } from '../protocol/records/record-batch.js';
 import { readRecords } from '../protocol/records/record-iterator.js';
+import { CLEANED_SEGMENT_KINDS, recoverInterruptedCleaning, segmentFilePath, type CleanerRecoveryReport } from './cleaner-recovery.js';
+import { CLEANED_SUFFIX, SWAP_SUFFIX } from './log-files.js';
 
 /** Services shared by all logs of a broker. */
 export interface LogContext {
@@ -136,6 +138,7 @@ export class PartitionLog {
   }
 
   private async loadSegments(options: OpenLogOptions): Promise<void> {
+    await this.completeInterruptedCleaning(); // compaction support: .cleaned and .swap files
     const { fs } = this.ctx;
     const names = await fs.readdir(this.dir);
     const bases = new Set<number>();
@@ -475,6 +478,7 @@ export class PartitionLog {
     return this.exclusive(async () => {
       if (offset >= this.logEndOffset) return;
       if (offset < this._logStartOffset) throw new OffsetOutOfRangeError(offset, this._logStartOffset, this.logEndOffset);
+      this.noteTruncationForCleaner(offset); // compaction support
       let reactivated = false;
       while (this.segments.length > 1 && this.active.baseOffset >= offset) {
         await this.settleSyncs(this.active);
@@ -579,6 +583,104 @@ export class PartitionLog {
   abandon(): void {
     this.closed = true;
   }
+
+  // ---- compaction support ----
+  // What the log cleaner (cleaner.ts) needs: a snapshot of the segments to plan and read from
+  // outside the queue, the swap of a cleaned segment inside it (Kafka's replaceSegments), the
+  // completion of an interrupted swap before segments load, and notice of truncations.
+
+  /** Bumped by every truncation: a cleaning planned before one is never swapped in after it. */
+  private truncationsForCleaner = 0;
+  /** Lowest offset truncated to since the cleaner last asked (Kafka's maybeTruncateCheckpoint). */
+  private truncatedToForCleaner: number | null = null;
+  /** What completeInterruptedCleaning found when the log opened. */
+  cleanerRecovery: CleanerRecoveryReport = { deletedCleanedFiles: 0, completedSwaps: 0, deletedReplacedFiles: 0 };
+
+  /** Called by truncateTo. */
+  private noteTruncationForCleaner(offset: number): void {
+    this.truncationsForCleaner++;
+    this.truncatedToForCleaner = Math.min(this.truncatedToForCleaner ?? offset, offset);
+  }
+
+  /** Deletes `.cleaned` files and completes committed `.swap` ones (cleaner-recovery.ts); runs first in loadSegments. */
+  private async completeInterruptedCleaning(): Promise<void> {
+    this.cleanerRecovery = await recoverInterruptedCleaning(this.ctx.fs, this.dir);
+  }
+
+  /** The segments (the last one active) and offsets, as of now; inactive segments never change while listed. */
+  cleanerSnapshot(): CleanerSnapshot {
+    return {
+      segments: [...this.segments],
+      logStartOffset: this._logStartOffset,
+      logEndOffset: this.logEndOffset,
+      truncations: this.truncationsForCleaner,
+    };
+  }
+
+  /** The lowest offset the log was truncated to since the last call, or null (and forgets it). */
+  takeTruncationForCleaner(): number | null {
+    const t = this.truncatedToForCleaner;
+    this.truncatedToForCleaner = null;
+    return t;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Whether every one of `segments` is still in the log and the log was not truncated since `snapshot`. */
+  cleanerSnapshotHolds(snapshot: CleanerSnapshot, segments: readonly LogSegment[]): boolean {
+    return !this.closed && snapshot.truncations === this.truncationsForCleaner && segments.every((s) => this.segments.includes(s) && !s.isActive);
+  }
+
+  /**
+   * Swaps the cleaned segment written at `<base>.{index,timeindex,log}.cleaned` (base = the first
+   * replaced segment's) in for `replaced`, consecutive inactive segments of this log, unless the
+   * log changed since `snapshot` (a replaced segment gone or active, a truncation): then nothing
+   * is renamed and null is returned (the caller deletes its files). In the queue, appends wait
+   * only for these renames: .cleaned -> .swap (the .log last) and a directory fsync (the commit
+   * point), the replaced segments' files -> .deleted (removed after file.delete.delay.ms),
+   * .swap -> final names and a directory fsync. A crash anywhere is resolved at the next open.
+   */
+  replaceWithCleaned(replaced: readonly LogSegment[], snapshot: CleanerSnapshot, nowMs: number): Promise<LogSegment | null> {
+    return this.exclusive(async () => {
+      const first = this.segments.indexOf(replaced[0]!);
+      const fits =
+        replaced.length > 0 &&
+        first >= 0 &&
+        first + replaced.length < this.segments.length &&
+        snapshot.truncations === this.truncationsForCleaner &&
+        replaced.every((seg, i) => this.segments[first + i] === seg && !seg.isActive);
+      if (!fits) return null;
+      const { fs } = this.ctx;
+      const base = replaced[0]!.baseOffset;
+      for (const kind of CLEANED_SEGMENT_KINDS) {
+        await fs.rename(segmentFilePath(this.dir, base, kind, CLEANED_SUFFIX), segmentFilePath(this.dir, base, kind, SWAP_SUFFIX));
+      }
+      await fs.syncDir(this.dir);
+      const retired: string[] = [];
+      for (const seg of replaced) retired.push(...(await seg.retireFilesTo(DELETED_SUFFIX)));
+      for (const kind of CLEANED_SEGMENT_KINDS) {
+        await fs.rename(segmentFilePath(this.dir, base, kind, SWAP_SUFFIX), segmentFilePath(this.dir, base, kind, ''));
+      }
+      await fs.syncDir(this.dir);
+      const cleaned = await LogSegment.open(this.ctx.env, this.segmentSettings(), this.dir, base, nowMs);
+      // A new array: reads in flight keep the list (and the retired segments) they started with.
+      this.segments = [...this.segments.slice(0, first), cleaned, ...this.segments.slice(first + replaced.length)];
+      this.ctx.scheduleDelete(retired, this.settings.fileDeleteDelayMs);
+      return cleaned;
+    });
+  }
+}
+
+/** A partition log as the cleaner plans with it (PartitionLog.cleanerSnapshot). */
+export interface CleanerSnapshot {
+  /** Every segment, oldest first; the last is the active one. */
+  segments: readonly LogSegment[];
+  logStartOffset: number;
+  logEndOffset: number;
+  /** Truncations so far (a swap checks that none happened since). */
+  truncations: number;
 }
 
 /** Index of the last segment whose base offset is <= offset (0 if none). */
