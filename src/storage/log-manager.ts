@@ -16,7 +16,7 @@ import {
   CLEAN_SHUTDOWN_MARKER, DELETE_DIR_SUFFIX, join, LOG_START_OFFSET_CHECKPOINT, META_PROPERTIES, parsePartitionDirName,
   partitionDirName, RECOVERY_POINT_CHECKPOINT,
 } from './log-files.js';
-import { partitionKey, readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
+import { partitionKey, readOffsetCheckpoint, writeOffsetCheckpoint, type PartitionOffsets } from './checkpoint-file.js';
 import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
 import { Cleaner, type CleanerConfig, type CleanerLog, type CleaningResult, type CleanOnceOptions } from './cleaner.js';
 
@@ -50,6 +50,21 @@ export interface LogDirStatus {
   dir: string;
   /** Set when the dir failed (I/O error); its logs are offline (KAFKA_STORAGE_ERROR). */
   error: Error | null;
+}
+
+/**
+ * A recovery-point or log-start-offset checkpoint; a malformed one counts as empty, as in Kafka's
+ * LogManager.loadLogs (recovery points reset to 0: a full recovery scan after an unclean
+ * shutdown; log start offsets to the first segment's base). It is rewritten once the dir is open.
+ * I/O errors still fail.
+ */
+async function readOffsetCheckpointOrReset(fs: FileSystem, path: string): Promise<PartitionOffsets> {
+  try {
+    return await readOffsetCheckpoint(fs, path);
+  } catch (e) {
+    if (e instanceof LogCorruptError) return new Map();
+    throw e;
+  }
 }
 
 export class LogManager {
@@ -105,8 +120,8 @@ export class LogManager {
     await this.checkMetaProperties(dir);
     const marker = join(dir, CLEAN_SHUTDOWN_MARKER);
     const cleanShutdown = (await fs.stat(marker)) !== null;
-    const recoveryPoints = await readOffsetCheckpoint(fs, join(dir, RECOVERY_POINT_CHECKPOINT));
-    const startOffsets = await readOffsetCheckpoint(fs, join(dir, LOG_START_OFFSET_CHECKPOINT));
+    const recoveryPoints = await readOffsetCheckpointOrReset(fs, join(dir, RECOVERY_POINT_CHECKPOINT));
+    const startOffsets = await readOffsetCheckpointOrReset(fs, join(dir, LOG_START_OFFSET_CHECKPOINT));
     for (const name of (await fs.readdir(dir)).sort()) {
       const path = join(dir, name);
       const stat = await fs.stat(path);
