@@ -12,6 +12,7 @@
  */
 import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 import type { FileHandle, FileStat, FileSystem, OpenMode } from './fs.js';
 import { StorageError, errnoCode, type StorageOp } from './errors.js';
@@ -177,9 +178,14 @@ export class NodeFileSystem implements FileSystem {
   }
 
   async mkdir(path: string): Promise<void> {
+    // One level at a time rather than fs.mkdir({ recursive: true }), which spins forever on
+    // some paths (e.g. under /proc) instead of failing.
+    const parent = dirname(path);
+    if (parent !== path && (await this.stat(parent)) === null) await this.mkdir(parent);
     try {
-      await fsp.mkdir(path, { recursive: true });
+      await fsp.mkdir(path);
     } catch (err) {
+      if (errnoCode(err) === 'EEXIST' && (await this.stat(path))?.isDirectory) return;
       fail('mkdir', path, err);
     }
   }
