@@ -14,6 +14,8 @@ export interface PoolOptions<K, V> {
 interface Entry<V> {
   value: Promise<V>;
   refs: number;
+  /** Set when evicted while in use: the last user closes it. */
+  onIdle: (() => void) | null;
 }
 
 export class ResourcePool<K, V> {
@@ -34,7 +36,7 @@ export class ResourcePool<K, V> {
     if (entry) {
       this.entries.delete(key);
     } else {
-      entry = { value: this.options.open(key), refs: 0 };
+      entry = { value: this.options.open(key), refs: 0, onIdle: null };
       // A failed open must not stay cached.
       entry.value.catch(() => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -47,14 +49,19 @@ export class ResourcePool<K, V> {
       return await fn(await entry.value);
     } finally {
       entry.refs--;
+      if (entry.refs === 0 && entry.onIdle !== null) entry.onIdle();
     }
   }
 
-  /** Closes the resource for `key` now (e.g. before its file is renamed or deleted). */
+  /**
+   * Closes the resource for `key` (e.g. before its file is renamed or deleted): at once when
+   * idle, otherwise when its last user is done. New users open a fresh one meanwhile.
+   */
   async evict(key: K): Promise<void> {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    if (entry.refs > 0) await new Promise<void>((resolve) => (entry.onIdle = resolve));
     const value = await entry.value.catch(() => null);
     if (value !== null) await this.options.close(key, value);
   }
