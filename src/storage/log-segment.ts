@@ -12,7 +12,7 @@ import type { ResourcePool } from '../common/resource-pool.js';
 import { OffsetIndex, type OffsetPosition } from './offset-index.js';
 import { TimeIndex } from './time-index.js';
 import { batchHeaderAt, type BatchHeader } from './batch-scan.js';
-import { IndexCorruptError } from './log-errors.js';
+import { IndexCorruptError, LogCorruptError } from './log-errors.js';
 import { INDEX_SUFFIX, join, LOG_SUFFIX, segmentFileName, TIME_INDEX_SUFFIX } from './log-files.js';
 import { validateRecordBatch } from '../protocol/records/validate.js';
 
@@ -299,8 +299,10 @@ export class LogSegment {
   /**
    * Walks batch headers from `position` (a batch boundary) to the end of the segment, calling
    * `visit` for each; stops when `visit` returns false. Reads only header-sized chunks.
+   * Returns why it stopped: 'visited' (visit said stop), 'end' (end of segment, or a partial
+   * batch at its end), 'invalid' (bytes that are not a batch header before the end).
    */
-  async walkHeaders(position: number, visit: (h: BatchHeader) => boolean): Promise<void> {
+  async walkHeaders(position: number, visit: (h: BatchHeader) => boolean): Promise<'visited' | 'end' | 'invalid'> {
     let chunk: Buffer = Buffer.alloc(0);
     let chunkPos = position;
     let pos = position;
@@ -310,26 +312,45 @@ export class LogSegment {
         chunkPos = pos;
         chunk = await this.readBytes(pos, Math.min(SCAN_CHUNK_BYTES, this.size - pos));
         h = batchHeaderAt(chunk, 0, chunkPos);
-        if (h === null) return; // a partial batch at the end: not served
+        if (h === null) return 'end'; // a partial batch at the end: not served
       }
-      if (h === 'invalid' || h.position + h.size > this.size) return;
-      if (!visit(h)) return;
+      if (h === 'invalid') return 'invalid';
+      if (h.position + h.size > this.size) return 'end';
+      if (!visit(h)) return 'visited';
       pos = h.position + h.size;
     }
+    return 'end';
   }
 
-  /** The first batch whose last offset is >= `offset`, or null when the segment has none. */
+  /**
+   * The first batch whose last offset is >= `offset`, or null when the segment has none. An
+   * index entry that leads into the middle of a batch (a damaged index that looked sane) is
+   * caught: the walk is redone from the start of the segment and the index rebuilt; if even that
+   * meets bytes that are not a batch, the .log is corrupt and the error names it.
+   */
   async findBatch(offset: number): Promise<BatchHeader | null> {
     const start: OffsetPosition = await this.withIndexes(async (i) => i.offsetIndex.lookup(offset));
     let found: BatchHeader | null = null;
-    await this.walkHeaders(start.position, (h) => {
-      if (h.lastOffset >= offset) {
-        found = h;
-        return false;
-      }
-      return true;
-    });
-    return found;
+    const visit = (h: BatchHeader): boolean => {
+      if (h.lastOffset < offset) return true;
+      found = h;
+      return false;
+    };
+    const outcome = await this.walkHeaders(start.position, visit);
+    if (outcome !== 'invalid') return found;
+    if (start.position > 0 && (await this.walkHeaders(0, visit)) !== 'invalid') {
+      await this.rebuildIndexFiles();
+      return found;
+    }
+    throw new LogCorruptError(this.logPath, `bytes at or after position ${start.position} are not a record batch`);
+  }
+
+  /** Replaces an inactive segment's index files (and loaded indexes) with ones rebuilt from the .log. */
+  private async rebuildIndexFiles(): Promise<void> {
+    if (this.live !== null) return;
+    await this.env.indexes.evict(this);
+    const { indexes } = await this.scan({ rebuild: true, truncate: false });
+    await this.writeIndexFiles(indexes);
   }
 
   /**

@@ -11,7 +11,7 @@ import type { Flusher } from './flusher.js';
 import { LogSegment, type AppendBatch, type SegmentEnv } from './log-segment.js';
 import { isStrictDurability, type LogSettings } from './log-settings.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
-import { AppendRejectedError, OffsetOutOfRangeError } from './log-errors.js';
+import { AppendRejectedError, LogCorruptError, OffsetOutOfRangeError } from './log-errors.js';
 import { segmentsToDelete, type DeletionReason, type SegmentFacts } from './retention.js';
 import {
   DELETED_SUFFIX, join, LEADER_EPOCH_CHECKPOINT, LOG_SUFFIX, parseSegmentFileName, PARTITION_METADATA,
@@ -20,6 +20,7 @@ import { readFileIfExists, writeFileAtomically } from './atomic-file.js';
 import { ErrorCode } from '../protocol/errors.js';
 import { RecordBatch, TimestampType } from '../protocol/records/record-batch.js';
 import { readRecords } from '../protocol/records/record-iterator.js';
+import { validateRecordBatch } from '../protocol/records/validate.js';
 import { CLEANED_SEGMENT_KINDS, recoverInterruptedCleaning, segmentFilePath, type CleanerRecoveryReport } from './cleaner-recovery.js';
 import { CLEANED_SUFFIX, SWAP_SUFFIX } from './log-files.js';
 
@@ -420,7 +421,8 @@ export class PartitionLog {
       const range = await seg.rangeFrom(offset, options.maxBytes, upperBound, options.minOneBatch ?? true);
       if (range !== null) {
         if (range.length === 0) return none;
-        return { records: await seg.readBytes(range.position, range.length), firstBatchOffset: range.first.baseOffset };
+        const records = verifiedPrefix(await seg.readBytes(range.position, range.length), seg.logPath, range.position);
+        return { records, firstBatchOffset: range.first.baseOffset };
       }
     }
     return none;
@@ -490,6 +492,20 @@ export class PartitionLog {
       // A segment that was not active in this process does not know where it ends yet.
       if (reactivated) await this.restoreActiveState(this.active);
       await this.active.truncateTo(offset);
+      // The batch holding `offset` went whole; as in Kafka the log still ends at `offset`: a new
+      // segment starting there records it (a gap in offsets, as compaction also leaves).
+      if (this.logEndOffset < offset) {
+        await this.settleSyncs(this.active);
+        if (this.active.size === 0) {
+          const empty = this.segments.pop()!;
+          await this.deleteSegmentFilesNow(empty);
+        } else {
+          await this.active.deactivate();
+        }
+        this.segments.push(await this.createSegment(offset, this.lastFlushMs));
+        // If that removed everything, nothing is left below the new segment.
+        this._logStartOffset = Math.max(this._logStartOffset, this.segments[0]!.baseOffset);
+      }
       if (this.epochs.truncateFromEnd(this.logEndOffset)) await this.saveEpochs();
     });
   }
@@ -681,6 +697,25 @@ export interface CleanerSnapshot {
   logEndOffset: number;
   /** Truncations so far (a swap checks that none happened since). */
   truncations: number;
+}
+
+/**
+ * Never serve bad bytes: checks every batch read (structure and CRC32C, at memory speed) and cuts
+ * before the first bad one. A bad first batch is an error naming the file. Segments below the
+ * recovery point are not rescanned at start (as in Kafka), so this is where damage to them shows.
+ */
+function verifiedPrefix(bytes: Buffer, path: string, position: number): Buffer {
+  let at = 0;
+  while (at < bytes.length) {
+    const size = bytes.length - at >= 12 ? bytes.readInt32BE(at + 8) + 12 : -1;
+    const ok = size > 0 && at + size <= bytes.length && validateRecordBatch(bytes.subarray(at, at + size)).ok;
+    if (!ok) {
+      if (at === 0) throw new LogCorruptError(path, `corrupt record batch at position ${position}`);
+      return bytes.subarray(0, at);
+    }
+    at += size;
+  }
+  return bytes;
 }
 
 /** Index of the last segment whose base offset is <= offset (0 if none). */

@@ -156,18 +156,23 @@ export class LogModel {
   }
 
   /**
-   * Removes every batch from the one holding `offset` on (the engine's rule: a batch is never
-   * split), and the segments that start at or after it (the first one is always kept). The log
-   * start never lies past the log end afterwards.
+   * Removes every batch from the one holding `offset` on (a batch is never split), and the
+   * segments that start at or after it (the first one is always kept). As in Kafka the log then
+   * ends at `offset`: when the removed batch began before it, a new empty segment starts at
+   * `offset` (replacing an empty active segment).
    */
-  truncateTo(offset: number): void {
+  truncateTo(offset: number, nowMs: number): void {
     if (offset >= this.logEndOffset) return;
     if (offset < this.logStartOffset) throw new ModelError('offset-out-of-range', `${offset} below the log start ${this.logStartOffset}`);
     while (this.segments.length > 1 && this.active.baseOffset >= offset) this.segments.pop();
     const a = this.active;
     const cut = a.batches.findIndex((b) => b.lastOffset >= offset);
     if (cut >= 0) a.batches.splice(cut);
-    this.logStartOffset = Math.min(this.logStartOffset, this.logEndOffset);
+    if (this.logEndOffset < offset) {
+      if (this.active.batches.length === 0) this.segments.pop();
+      this.segments.push({ baseOffset: offset, batches: [], createdMs: nowMs });
+      this.logStartOffset = Math.max(this.logStartOffset, this.segments[0]!.baseOffset);
+    }
   }
 
   /** DeleteRecords. Returns whether the start moved. */
