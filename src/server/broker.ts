@@ -87,6 +87,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     clusterId: randomBytes(16).toString('base64url'),
     defaultSettings: resolveTopicConfig({}, config).logConfig,
     nowMs,
+    cleaner: { dedupeBufferBytes: values.logCleanerDedupeBufferBytes, ioBufferBytes: values.logCleanerIoBufferBytes },
   });
   const metadata = await MetadataLog.open(logs, nowMs);
 
@@ -161,6 +162,18 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     retentionCheckIntervalMs: values.logRetentionCheckIntervalMs,
     flushSchedulerIntervalMs: Math.min(values.logFlushSchedulerIntervalMs, 1000),
     checkpointIntervalMs: values.logFlushOffsetCheckpointIntervalMs,
+    extraTasks: values.logCleanerEnable
+      ? [{
+          name: 'cleaner',
+          intervalMs: values.logCleanerBackoffMs,
+          // One log per call, dirtiest first; keep going while logs are due (bounded per round).
+          run: async () => {
+            const highWatermark = (log: { topic: string; partition: number; logEndOffset: number }): number =>
+              replicas.get(log.topic, log.partition)?.highWatermark ?? log.logEndOffset;
+            for (let i = 0; i < 16 && (await logs.runCleaner({ highWatermark })) !== null; i++);
+          },
+        }]
+      : [],
     onError: (task, e) => log.error(`periodic ${task} failed: ${e instanceof Error ? e.message : String(e)}`),
   });
   scheduler.start();
