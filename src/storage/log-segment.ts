@@ -133,11 +133,16 @@ export class LogSegment {
     return idx !== null && (idx.offsetIndex.isFull || idx.timeIndex.isFull);
   }
 
-  /** Time-based roll: segment.ms (minus this segment's jitter) since its first batch's timestamp. */
-  isDueForRoll(nowMs: number, segmentMs: number): boolean {
+  /**
+   * Time-based roll, as Kafka's LogSegment.timeWaitedForRoll: when the segment's first batch has
+   * a timestamp, the time waited is the incoming records' max timestamp minus it (so records with
+   * old timestamps do not roll a segment per append); otherwise now minus the segment's creation.
+   * Rolls when that exceeds segment.ms minus this segment's jitter.
+   */
+  isDueForRoll(nowMs: number, maxTimestampInMessages: number, segmentMs: number): boolean {
     if (this.size === 0) return false;
-    const since = this.firstBatchTimestamp >= 0 ? this.firstBatchTimestamp : this.createdMs;
-    return nowMs - since > segmentMs - this.rollJitterMs;
+    const waited = this.firstBatchTimestamp >= 0 ? maxTimestampInMessages - this.firstBatchTimestamp : nowMs - this.createdMs;
+    return waited > segmentMs - this.rollJitterMs;
   }
 
   /** Appends batches (offsets already assigned) in one write; updates the in-memory indexes. */

@@ -314,6 +314,7 @@ export class PartitionLog {
       const toWrite: AppendBatch[] = [];
       let bytes = 0;
       let messages = 0;
+      let maxTimestamp = -1;
       for (const batch of batches) {
         batch.baseOffset = next;
         batch.partitionLeaderEpoch = options.leaderEpoch;
@@ -324,6 +325,7 @@ export class PartitionLog {
         }
         const lastOffset = next + batch.lastOffsetDelta;
         toWrite.push({ bytes: batch.bytes, lastOffset, maxTimestamp: Number(batch.maxTimestamp) });
+        maxTimestamp = Math.max(maxTimestamp, Number(batch.maxTimestamp));
         bytes += batch.bytes.length;
         messages += batch.lastOffsetDelta + 1;
         next = lastOffset + 1;
@@ -332,7 +334,7 @@ export class PartitionLog {
       if (bytes > this.settings.segmentBytes) {
         throw new AppendRejectedError(ErrorCode.RECORD_LIST_TOO_LARGE, `${bytes} bytes exceed segment.bytes ${this.settings.segmentBytes}`);
       }
-      if (this.active.wouldOverflow(bytes, lastOffset, this.settings.segmentBytes) || this.active.isDueForRoll(options.nowMs, this.settings.segmentMs)) {
+      if (this.active.wouldOverflow(bytes, lastOffset, this.settings.segmentBytes) || this.active.isDueForRoll(options.nowMs, maxTimestamp, this.settings.segmentMs)) {
         await this.rollLocked(options.nowMs);
       }
       const active = this.active;

@@ -90,8 +90,11 @@ export class LogModel {
     const activeSize = segmentSize(active);
     const first = active.batches[0];
     const dueBySize = activeSize > 0 && activeSize + bytes > this.settings.segmentBytes;
-    // segment.ms counts from the first batch's max timestamp (Kafka's rollingBasedTimestamp).
-    const dueByTime = activeSize > 0 && nowMs - (first !== undefined ? first.maxTimestamp : active.createdMs) > this.settings.segmentMs;
+    // segment.ms: the incoming records' max timestamp minus the first batch's max timestamp
+    // (Kafka's rollingBasedTimestamp); for a segment without one, now minus its creation.
+    const incomingMaxTimestamp = Math.max(-1, ...batches.flatMap((b) => b.records.map((r) => r.timestamp)));
+    const waitedMs = first !== undefined && first.maxTimestamp >= 0 ? incomingMaxTimestamp - first.maxTimestamp : nowMs - active.createdMs;
+    const dueByTime = activeSize > 0 && waitedMs > this.settings.segmentMs;
     if (dueBySize || dueByTime) this.roll(nowMs);
     const firstOffset = this.logEndOffset;
     let next = firstOffset;
