@@ -109,13 +109,15 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse> = {
     const acks = request.acks;
     const topics: Input<ProduceResponseTopicProduceResponse>[] = [];
     const outcomes: PartitionOutcome[][] = [];
-    for (const t of request.topicData) {
+    // Every append is queued before the first await, so requests pipelined on one connection
+    // append to each partition in the order they arrived.
+    const pending = request.topicData.map((t) => {
       if (acks !== 0 && acks !== 1 && acks !== -1) {
-        outcomes.push(t.partitionData.map((p) => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, durable: null })));
-        continue;
+        return Promise.resolve(t.partitionData.map((p): PartitionOutcome => ({ index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, durable: null })));
       }
-      outcomes.push(await Promise.all(t.partitionData.map((p) => producePartition(services, info.version, t.name, p.index, p.records))));
-    }
+      return Promise.all(t.partitionData.map((p) => producePartition(services, info.version, t.name, p.index, p.records)));
+    });
+    outcomes.push(...(await Promise.all(pending)));
     if (acks === -1) {
       const pending = outcomes.flat().filter((o) => o.durable !== null);
       const durable = await withTimeout(Promise.all(pending.map((o) => o.durable)).then(() => undefined), request.timeoutMs);
