@@ -41,3 +41,18 @@ export async function readFileIfExists(fs: FileSystem, path: string): Promise<Bu
     throw err;
   }
 }
+
+/**
+ * Replaces a file's contents in place and syncs them (not atomic: for files that are rebuilt
+ * when damaged, like indexes, or that are renamed into place afterwards, like cleaned segments).
+ */
+export async function writeWholeFile(fs: FileSystem, path: string, data: Buffer): Promise<void> {
+  const h = await fs.open(path, 'w+');
+  try {
+    await h.truncate(0);
+    if (data.length > 0) await h.writev([data], 0);
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+}

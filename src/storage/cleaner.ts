@@ -38,6 +38,7 @@
  * TODO(transactions): aborted transactions' records and obsolete markers (see cleaner-records.ts).
  */
 import type { FileSystem } from './fs.js';
+import { writeWholeFile } from './atomic-file.js';
 import type { CleanerSnapshot, PartitionLog } from './partition-log.js';
 import type { LogSegment } from './log-segment.js';
 import { OffsetIndex } from './offset-index.js';
@@ -512,8 +513,8 @@ export class Cleaner {
       if (!closed) await out.close();
     }
     if (maxTimestamp >= 0) timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
-    await this.writeWholeFile(indexPath, offsetIndex.bytes);
-    await this.writeWholeFile(timeIndexPath, timeIndex.bytes);
+    await writeWholeFile(this.fs, indexPath, offsetIndex.bytes);
+    await writeWholeFile(this.fs, timeIndexPath, timeIndex.bytes);
     result.segmentsRewritten += group.length;
     result.bytesWritten += position;
 
@@ -579,17 +580,6 @@ export class Cleaner {
       }
       if (at === 0) throw new LogCorruptError(seg.logPath, `partial batch at position ${pos}`);
       pos += at;
-    }
-  }
-
-  private async writeWholeFile(path: string, bytes: Buffer): Promise<void> {
-    const h = await this.fs.open(path, 'w+');
-    try {
-      await h.truncate(0);
-      if (bytes.length > 0) await h.writev([bytes], 0);
-      await h.datasync();
-    } finally {
-      await h.close();
     }
   }
 

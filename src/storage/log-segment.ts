@@ -15,6 +15,7 @@ import { batchHeaderAt, type BatchHeader } from './batch-scan.js';
 import { IndexCorruptError, LogCorruptError } from './log-errors.js';
 import { INDEX_SUFFIX, join, LOG_SUFFIX, segmentFileName, TIME_INDEX_SUFFIX } from './log-files.js';
 import { validateRecordBatch } from '../protocol/records/validate.js';
+import { writeWholeFile } from './atomic-file.js';
 
 /** Bytes read at a time when walking batch headers. */
 const SCAN_CHUNK_BYTES = 16 * 1024;
@@ -228,16 +229,8 @@ export class LogSegment {
 
   /** Writes the index files from `idx` and syncs them. */
   async writeIndexFiles(idx: SegmentIndexes): Promise<void> {
-    for (const [path, bytes] of [[this.indexPath, idx.offsetIndex.bytes], [this.timeIndexPath, idx.timeIndex.bytes]] as const) {
-      const h = await this.env.fs.open(path, 'w+');
-      try {
-        await h.truncate(0);
-        if (bytes.length > 0) await h.writev([bytes], 0);
-        await h.datasync();
-      } finally {
-        await h.close();
-      }
-    }
+    await writeWholeFile(this.env.fs, this.indexPath, idx.offsetIndex.bytes);
+    await writeWholeFile(this.env.fs, this.timeIndexPath, idx.timeIndex.bytes);
   }
 
   // ------------------------------------------------------------------ indexes
