@@ -1,2 +1,3 @@
-/** Tributary's public API. The client (producer, consumer, admin) joins this with issue 5. */
+/** Tributary's public API: the client (producer, consumer, admin) and the protocol layer. */
 export * as protocol from './protocol/index.js';
+export * from './client/index.js';

@@ -1,0 +1,630 @@
+/**
+ * The consumer, with manual assignment (consumer groups, subscribe() and commits come with
+ * issue 6). Three ways to read, all over the same fetcher:
+ * - `await consumer.poll(timeoutMs)`: up to max.poll.records records (Kafka's poll());
+ * - `for await (const record of consumer)`: one record at a time until stop()/close() (or
+ *   `break`); the position moves past each record as it is yielded;
+ * - `await consumer.run({ eachRecord })` (or `eachBatch`): calls the handler for every record,
+ *   awaiting it, until stop()/close(); rejects (and stops) if the handler throws.
+ *
+ * Fetching: one Fetch in flight per leader, for the assigned partitions that are not paused and
+ * have no records waiting to be returned; the next fetch is sent as soon as a partition's records
+ * have been handed out (prefetch). Positions: an assigned offset, seek(), or auto.offset.reset
+ * (earliest/latest; none fails) when there is none or it is out of range (OFFSET_OUT_OF_RANGE).
+ * Errors that mean stale metadata (leader moved, unknown partition) refresh it and back off;
+ * other partition errors surface from the next poll.
+ */
+import { ApiKey } from '../../protocol/generated/registry.js';
+import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/primitives/types.js';
+import type { FetchResponse } from '../../protocol/generated/messages/FetchResponse.js';
+import { backoffMs } from '../backoff.js';
+import { Cluster, isStaleMetadataError } from '../cluster.js';
+import type { ConsumerConfig } from '../config.js';
+import { ClientClosedError, NotSupportedYetError } from '../errors.js';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, tpKey } from '../list-offsets.js';
+import type { ClientLogger, ConsumerRecord, OffsetAndTimestamp, PartitionAssignment, RunOptions, TopicPartition } from '../types.js';
+import { parseFetchedRecords } from './fetched-records.js';
+
+/** Upper bound of one decompressed batch. */
+const MAX_UNCOMPRESSED_BATCH_BYTES = 256 * 1024 * 1024;
+
+type ResetStrategy = 'earliest' | 'latest';
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Next offset to hand out; null until known (then a reset is needed). */
+  position: number | null;
+  /** A pending reset (seekToBeginning/End, or auto.offset.reset). */
+  reset: ResetStrategy | null;
+  paused: boolean;
+  /** Fetched records not yet handed out, from `index`. */
+  buffer: ConsumerRecord[];
+  index: number;
+  /** Where the position goes once the buffer is used up. */
+  bufferNextOffset: number;
+  /** Offset the fetch in flight started at, or null. */
+  fetching: number | null;
+  retryAtMs: number;
+  failures: number;
+  error: Error | null;
+  highWatermark: number;
+  logStartOffset: number;
+  lastStableOffset: number;
+}
+
+export class Consumer implements AsyncIterable<ConsumerRecord> {
+  readonly config: ConsumerConfig;
+  private readonly cluster: Cluster;
+  private readonly logger: ClientLogger;
+  private readonly parts = new Map<string, PartitionState>();
+  private order: PartitionState[] = [];
+  private cursor = 0;
+  private readonly fetchingNodes = new Set<number>();
+  private readonly waiters = new Set<() => void>();
+  private resetting: Promise<void> | null = null;
+  private fetchTimer: NodeJS.Timeout | null = null;
+  private lastMetadataRequestMs = 0;
+  private stopped = false;
+  private closed = false;
+  private runs = 0;
+
+  /** @internal Use `kafka.consumer(config)`. */
+  constructor(config: ConsumerConfig, clientId: string, logger: ClientLogger) {
+    this.config = config;
+    this.logger = logger;
+    this.cluster = new Cluster({ config, clientId, maxInFlight: 5, allowAutoTopicCreation: false, logger });
+    this.cluster.onMetadata(() => this.maybeFetch());
+  }
+
+  // ---- assignment ----
+
+  /**
+   * Replaces the assignment. Partitions kept keep their positions; `offset` sets a position
+   * (else auto.offset.reset applies on first use). Synchronous; metadata is fetched lazily.
+   */
+  assign(partitions: readonly PartitionAssignment[]): void {
+    this.checkOpen();
+    const next = new Map<string, PartitionState>();
+    for (const p of partitions) {
+      if (typeof p?.topic !== 'string' || p.topic === '' || !Number.isInteger(p.partition) || p.partition < 0) {
+        throw new TypeError(`assign(): invalid topic partition ${JSON.stringify(p)}`);
+      }
+      const key = tpKey(p.topic, p.partition);
+      const state = this.parts.get(key) ?? next.get(key) ?? this.newState(p.topic, p.partition);
+      if (p.offset !== undefined) this.setPosition(state, checkOffset(p.offset));
+      next.set(key, state);
+    }
+    this.parts.clear();
+    for (const [k, v] of next) this.parts.set(k, v);
+    this.order = [...next.values()];
+    this.cursor = 0;
+    this.cluster.interest.clear();
+    for (const s of this.order) this.cluster.interest.add(s.topic);
+    this.wake();
+  }
+
+  /** The assigned partitions. */
+  assignment(): TopicPartition[] {
+    return this.order.map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  /** Not yet: needs consumer groups (issue 6). */
+  subscribe(_topics: readonly string[] | RegExp): never {
+    throw new NotSupportedYetError('subscribe() needs consumer groups (issue 6); use assign() for now');
+  }
+
+  /** Not yet: needs consumer groups (issue 6). */
+  commit(_offsets?: unknown): Promise<never> {
+    return Promise.reject(new NotSupportedYetError('commits need consumer groups (issue 6)'));
+  }
+
+  // ---- positions ----
+
+  /** Moves the position; records already fetched for the partition are dropped. */
+  seek(tp: TopicPartition, offset: number): void {
+    this.setPosition(this.state(tp, 'seek'), checkOffset(offset));
+    this.wake();
+  }
+
+  /** Starts at the earliest offset (evaluated lazily, on the next poll or position()). */
+  seekToBeginning(partitions?: readonly TopicPartition[]): void {
+    for (const s of this.states(partitions, 'seekToBeginning')) this.requestReset(s, 'earliest');
+    this.wake();
+  }
+
+  /** Starts at the end (the high watermark, or last stable offset with read_committed), lazily. */
+  seekToEnd(partitions?: readonly TopicPartition[]): void {
+    for (const s of this.states(partitions, 'seekToEnd')) this.requestReset(s, 'latest');
+    this.wake();
+  }
+
+  /** The offset of the next record this consumer will return (resolving a pending reset). */
+  async position(tp: TopicPartition, options: { timeoutMs?: number } = {}): Promise<number> {
+    const s = this.state(tp, 'position');
+    const deadlineMs = Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs);
+    while (s.position === null) {
+      this.throwPartitionError(s);
+      await this.resetPositions(deadlineMs);
+      this.throwPartitionError(s);
+    }
+    return s.position;
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const s of this.states(partitions, 'pause')) s.paused = true;
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const s of this.states(partitions, 'resume')) s.paused = false;
+    this.wake();
+  }
+
+  paused(): TopicPartition[] {
+    return this.order.filter((s) => s.paused).map((s) => ({ topic: s.topic, partition: s.partition }));
+  }
+
+  /**
+   * For each partition, the earliest offset whose timestamp is at or after the given one (null
+   * when every record is older). Partitions need not be assigned.
+   */
+  async offsetsForTimes(query: readonly (TopicPartition & { timestamp: number })[], options: { timeoutMs?: number } = {}): Promise<OffsetAndTimestamp[]> {
+    this.checkOpen();
+    for (const q of query) if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) throw new TypeError(`offsetsForTimes(): invalid timestamp ${q.timestamp}`);
+    const found = await listOffsets(this.cluster, query, this.isolation(), Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs));
+    return query.map((q) => {
+      const a = found.get(tpKey(q.topic, q.partition))!;
+      const none = a.offset < 0;
+      return { topic: q.topic, partition: q.partition, offset: none ? null : a.offset, timestamp: none ? null : a.timestamp, leaderEpoch: a.leaderEpoch };
+    });
+  }
+
+  /** The first offset of each partition (the log start offset). */
+  async beginningOffsets(partitions: readonly TopicPartition[], options: { timeoutMs?: number } = {}): Promise<(TopicPartition & { offset: number })[]> {
+    return this.specialOffsets(partitions, EARLIEST_TIMESTAMP, options.timeoutMs);
+  }
+
+  /** The end of each partition (high watermark; last stable offset with read_committed). */
+  async endOffsets(partitions: readonly TopicPartition[], options: { timeoutMs?: number } = {}): Promise<(TopicPartition & { offset: number })[]> {
+    return this.specialOffsets(partitions, LATEST_TIMESTAMP, options.timeoutMs);
+  }
+
+  // ---- reading ----
+
+  /**
+   * Returns up to max.poll.records records, waiting up to `timeoutMs` (default: 1000) for some.
+   * Throws the first partition error (e.g. OFFSET_OUT_OF_RANGE with auto.offset.reset=none).
+   */
+  async poll(timeoutMs = 1_000): Promise<ConsumerRecord[]> {
+    this.checkOpen();
+    const deadlineMs = Date.now() + timeoutMs;
+    for (;;) {
+      this.throwAnyError();
+      const out: ConsumerRecord[] = [];
+      while (out.length < this.config.maxPollRecords) {
+        const r = this.takeOne();
+        if (r === null) break;
+        out.push(r);
+      }
+      if (out.length > 0 || this.stopped || this.closed) {
+        this.maybeFetch();
+        return out;
+      }
+      const left = deadlineMs - Date.now();
+      if (left <= 0) return out;
+      this.startResets();
+      this.maybeFetch();
+      await this.waitForData(left);
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord, void, undefined> {
+    this.checkOpen();
+    this.stopped = false;
+    while (!this.stopped && !this.closed) {
+      this.throwAnyError();
+      const r = this.takeOne();
+      if (r !== null) {
+        yield r;
+        continue;
+      }
+      this.startResets();
+      this.maybeFetch();
+      await this.waitForData(1_000);
+    }
+  }
+
+  /**
+   * Calls `eachRecord` (or `eachBatch`) for everything read, until stop() or close(). Resolves
+   * then; rejects with the handler's error (after stopping) if a handler throws.
+   */
+  async run(options: RunOptions): Promise<void> {
+    this.checkOpen();
+    if (options.eachRecord === undefined && options.eachBatch === undefined) throw new TypeError('run() needs eachRecord or eachBatch');
+    this.stopped = false;
+    this.runs++;
+    try {
+      while (!this.stopped && !this.closed) {
+        const records = await this.poll(1_000);
+        if (records.length === 0) continue;
+        if (options.eachBatch !== undefined) {
+          await options.eachBatch(records);
+        } else {
+          for (const r of records) {
+            await options.eachRecord!(r);
+            if (this.closed) break;
+          }
+        }
+      }
+    } catch (e) {
+      this.stopped = true;
+      throw e;
+    } finally {
+      this.runs--;
+    }
+  }
+
+  /** Ends run() and the async iterators (after the record being handled); poll() still works. */
+  stop(): void {
+    this.stopped = true;
+    this.wake();
+  }
+
+  /** Stops reading and closes connections. Later calls fail with ClientClosedError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopped = true;
+    if (this.fetchTimer !== null) clearTimeout(this.fetchTimer);
+    this.cluster.close();
+    this.wake();
+  }
+
+  // ---- internals ----
+
+  private newState(topic: string, partition: number): PartitionState {
+    return {
+      topic,
+      partition,
+      position: null,
+      reset: null,
+      paused: false,
+      buffer: [],
+      index: 0,
+      bufferNextOffset: 0,
+      fetching: null,
+      retryAtMs: 0,
+      failures: 0,
+      error: null,
+      highWatermark: -1,
+      logStartOffset: -1,
+      lastStableOffset: -1,
+    };
+  }
+
+  private isolation(): 0 | 1 {
+    return this.config.isolationLevel === 'read_committed' ? 1 : 0;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClientClosedError('the consumer is closed');
+  }
+
+  private state(tp: TopicPartition, what: string): PartitionState {
+    const s = this.parts.get(tpKey(tp?.topic, tp?.partition));
+    if (s === undefined) throw new Error(`${what}(): partition ${tp?.topic}-${tp?.partition} is not assigned to this consumer`);
+    return s;
+  }
+
+  private states(tps: readonly TopicPartition[] | undefined, what: string): PartitionState[] {
+    this.checkOpen();
+    return tps === undefined ? [...this.order] : tps.map((tp) => this.state(tp, what));
+  }
+
+  private setPosition(s: PartitionState, offset: number): void {
+    s.position = offset;
+    s.reset = null;
+    s.error = null;
+    s.buffer = [];
+    s.index = 0;
+  }
+
+  private requestReset(s: PartitionState, strategy: ResetStrategy): void {
+    s.position = null;
+    s.reset = strategy;
+    s.error = null;
+    s.buffer = [];
+    s.index = 0;
+  }
+
+  private async specialOffsets(tps: readonly TopicPartition[], timestamp: number, timeoutMs?: number): Promise<(TopicPartition & { offset: number })[]> {
+    this.checkOpen();
+    const found = await listOffsets(this.cluster, tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp })), this.isolation(), Date.now() + (timeoutMs ?? this.config.defaultApiTimeoutMs));
+    return tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: found.get(tpKey(tp.topic, tp.partition))!.offset }));
+  }
+
+  private throwPartitionError(s: PartitionState): void {
+    if (s.error !== null) {
+      const e = s.error;
+      s.error = null;
+      throw e;
+    }
+  }
+
+  private throwAnyError(): void {
+    for (const s of this.order) this.throwPartitionError(s);
+  }
+
+  /** The next record to hand out, moving the position past it. */
+  private takeOne(): ConsumerRecord | null {
+    const n = this.order.length;
+    for (let i = 0; i < n; i++) {
+      const s = this.order[(this.cursor + i) % n]!;
+      if (s.paused || s.index >= s.buffer.length) continue;
+      this.cursor = (this.cursor + i) % n;
+      const r = s.buffer[s.index++]!;
+      s.position = r.offset + 1;
+      if (s.index >= s.buffer.length) {
+        s.position = Math.max(s.position, s.bufferNextOffset);
+        s.buffer = [];
+        s.index = 0;
+        this.cursor = (this.cursor + 1) % Math.max(1, n);
+      }
+      return r;
+    }
+    return null;
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private waitForData(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.waiters.add(done);
+    });
+  }
+
+  /** Resolves positions of partitions that need a reset (in the background; errors land on the partitions). */
+  private startResets(): void {
+    if (this.resetting !== null || this.closed) return;
+    if (!this.order.some((s) => s.position === null && s.error === null)) return;
+    this.resetting = this.resetPositions(Date.now() + this.config.defaultApiTimeoutMs)
+      .catch((e) => this.logger.debug?.(`offset reset failed: ${(e as Error).message}`))
+      .finally(() => {
+        this.resetting = null;
+        this.wake();
+        this.maybeFetch();
+      });
+  }
+
+  private async resetPositions(deadlineMs: number): Promise<void> {
+    const need = this.order.filter((s) => s.position === null && s.error === null);
+    if (need.length === 0) return;
+    const queries: { s: PartitionState; strategy: ResetStrategy }[] = [];
+    for (const s of need) {
+      const strategy = s.reset ?? (this.config.autoOffsetReset === 'none' ? null : this.config.autoOffsetReset);
+      if (strategy === null) {
+        s.error = new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Undefined offset with no reset policy for partition: ${s.topic}-${s.partition} (auto.offset.reset=none)`, { topic: s.topic, partition: s.partition });
+        continue;
+      }
+      queries.push({ s, strategy });
+    }
+    if (queries.length === 0) return;
+    try {
+      const found = await listOffsets(
+        this.cluster,
+        queries.map(({ s, strategy }) => ({ topic: s.topic, partition: s.partition, timestamp: strategy === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP })),
+        this.isolation(),
+        deadlineMs,
+      );
+      for (const { s, strategy } of queries) {
+        const a = found.get(tpKey(s.topic, s.partition));
+        // Only if nothing changed the partition meanwhile (seek, another reset, reassignment).
+        if (a === undefined || s.position !== null || this.parts.get(tpKey(s.topic, s.partition)) !== s) continue;
+        if ((s.reset ?? this.config.autoOffsetReset) !== strategy) continue;
+        this.setPosition(s, a.offset);
+      }
+    } catch (e) {
+      if (e instanceof KafkaError && !e.retriable) {
+        for (const { s } of queries) if (s.position === null) s.error = e;
+      }
+      throw e;
+    }
+  }
+
+  /** Sends a Fetch to every leader that has fetchable partitions and none in flight. */
+  private maybeFetch(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    const byNode = new Map<number, PartitionState[]>();
+    let nextRetry = Infinity;
+    let unknownLeader = false;
+    for (const s of this.order) {
+      if (s.paused || s.position === null || s.error !== null || s.fetching !== null || s.index < s.buffer.length) continue;
+      if (s.retryAtMs > now) {
+        nextRetry = Math.min(nextRetry, s.retryAtMs);
+        continue;
+      }
+      const md = this.cluster.topics.get(s.topic);
+      const leader = md?.partitions[s.partition]?.leader ?? -1;
+      if (leader < 0) {
+        unknownLeader = true;
+        const code = this.cluster.topicErrors.get(s.topic);
+        if (code !== undefined && !errorInfo(code).retriable) s.error = new KafkaError(code, undefined, { topic: s.topic, partition: s.partition });
+        continue;
+      }
+      if (this.fetchingNodes.has(leader)) continue;
+      let list = byNode.get(leader);
+      if (list === undefined) byNode.set(leader, (list = []));
+      list.push(s);
+    }
+    if (unknownLeader) {
+      if (now - this.lastMetadataRequestMs >= this.config.retryBackoffMs) {
+        this.lastMetadataRequestMs = now;
+        this.cluster.refreshMetadata().catch((e) => this.logger.debug?.(`metadata refresh failed: ${(e as Error).message}`));
+      }
+      nextRetry = Math.min(nextRetry, now + this.config.retryBackoffMs);
+    }
+    for (const [node, states] of byNode) {
+      const conn = this.cluster.readyConnection(node, () => this.maybeFetch());
+      if (conn === null) {
+        nextRetry = Math.min(nextRetry, Math.max(now + 1, this.cluster.nextAttemptMs(node)));
+        continue;
+      }
+      this.sendFetch(node, conn, states);
+    }
+    if (nextRetry !== Infinity && this.fetchTimer === null && (this.waiters.size > 0 || this.runs > 0)) {
+      this.fetchTimer = setTimeout(() => {
+        this.fetchTimer = null;
+        this.maybeFetch();
+      }, Math.max(1, nextRetry - now));
+    }
+  }
+
+  private sendFetch(node: number, conn: import('../connection.js').BrokerConnection, states: PartitionState[]): void {
+    // Fetch v13+ names topics by id; without ids (old metadata) stay at v12.
+    const ids = new Map<string, string>();
+    let allIds = true;
+    for (const s of states) {
+      const id = this.cluster.topics.get(s.topic)?.topicId ?? ZERO_UUID;
+      ids.set(s.topic, id);
+      if (id === ZERO_UUID) allIds = false;
+    }
+    const byTopic = new Map<string, PartitionState[]>();
+    for (const s of states) {
+      s.fetching = s.position;
+      let l = byTopic.get(s.topic);
+      if (l === undefined) byTopic.set(s.topic, (l = []));
+      l.push(s);
+    }
+    this.fetchingNodes.add(node);
+    const c = this.config;
+    const build = (version: number): unknown => ({
+      clusterId: null,
+      replicaId: -1,
+      replicaState: { replicaId: -1, replicaEpoch: -1n },
+      maxWaitMs: c.fetchMaxWaitMs,
+      minBytes: c.fetchMinBytes,
+      maxBytes: c.fetchMaxBytes,
+      isolationLevel: this.isolation(),
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, list]) => ({
+        topic: version >= 13 ? '' : topic,
+        topicId: ids.get(topic)!,
+        partitions: list.map((s) => ({
+          partition: s.partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: BigInt(s.fetching!),
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+          partitionMaxBytes: c.maxPartitionFetchBytes,
+        })),
+      })),
+      forgottenTopicsData: [],
+      rackId: c.clientRack,
+    });
+    const idToTopic = new Map([...ids].map(([t, id]) => [id, t]));
+    conn
+      .request<FetchResponse>(ApiKey.Fetch, build, { maxVersion: allIds ? undefined : 12, timeoutMs: c.requestTimeoutMs + c.fetchMaxWaitMs })
+      .then(
+        ({ body, version }) => this.onFetchResponse(node, states, body, version, idToTopic),
+        (e: Error) => this.onFetchFailure(states, e),
+      )
+      .finally(() => {
+        this.fetchingNodes.delete(node);
+        for (const s of states) s.fetching = null;
+        this.wake();
+        this.maybeFetch();
+      });
+  }
+
+  private onFetchResponse(node: number, states: PartitionState[], body: FetchResponse, version: number, idToTopic: Map<string, string>): void {
+    if (body.errorCode !== ErrorCode.NONE) {
+      this.onFetchFailure(states, new KafkaError(body.errorCode, undefined, { broker: node }));
+      return;
+    }
+    const now = Date.now();
+    let stale = false;
+    for (const t of body.responses) {
+      const topic = version >= 13 ? idToTopic.get(t.topicId) : t.topic;
+      if (topic === undefined) continue;
+      for (const p of t.partitions) {
+        const s = this.parts.get(tpKey(topic, p.partitionIndex));
+        // Dropped if the partition was reassigned or moved (seek, reset) meanwhile.
+        if (s === undefined || !states.includes(s) || s.fetching === null || s.position !== s.fetching) continue;
+        if (p.errorCode === ErrorCode.NONE) {
+          s.highWatermark = Number(p.highWatermark);
+          s.lastStableOffset = Number(p.lastStableOffset);
+          s.logStartOffset = Number(p.logStartOffset);
+          s.failures = 0;
+          try {
+            const fetched = parseFetchedRecords(topic, p.partitionIndex, p.records, s.fetching, {
+              verifyCrc: this.config.checkCrcs,
+              readCommitted: this.isolation() === 1,
+              aborted: p.abortedTransactions,
+              maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH_BYTES,
+            });
+            if (fetched.records.length > 0) {
+              s.buffer = fetched.records;
+              s.index = 0;
+              s.bufferNextOffset = fetched.nextOffset;
+            } else {
+              s.position = fetched.nextOffset;
+            }
+          } catch (e) {
+            s.error = e instanceof Error ? e : new Error(String(e));
+          }
+        } else if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
+          if (this.config.autoOffsetReset === 'none') {
+            s.error = new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Fetch position ${s.position} is out of range for partition ${topic}-${p.partitionIndex} (auto.offset.reset=none)`, { topic, partition: p.partitionIndex, offset: s.position });
+          } else {
+            this.logger.info(`${topic}-${p.partitionIndex}: offset ${s.position} out of range, resetting to ${this.config.autoOffsetReset}`);
+            this.requestReset(s, this.config.autoOffsetReset);
+            s.reset = null;
+          }
+        } else if (errorInfo(p.errorCode).retriable) {
+          if (isStaleMetadataError(p.errorCode)) stale = true;
+          s.retryAtMs = now + backoffMs({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, s.failures++);
+        } else {
+          s.error = new KafkaError(p.errorCode, undefined, { topic, partition: p.partitionIndex });
+        }
+      }
+    }
+    if (stale) this.refreshSoon();
+    if (this.order.some((s) => s.position === null && s.error === null)) this.startResets();
+  }
+
+  private onFetchFailure(states: PartitionState[], e: Error): void {
+    if (this.closed) return;
+    const now = Date.now();
+    this.logger.debug?.(`fetch failed: ${e.message}`);
+    if (e instanceof KafkaError && e.retriable) {
+      for (const s of states) s.retryAtMs = now + backoffMs({ initialMs: this.config.retryBackoffMs, maxMs: this.config.retryBackoffMaxMs }, s.failures++);
+      this.refreshSoon();
+    } else {
+      for (const s of states) s.error = e;
+    }
+  }
+
+  private refreshSoon(): void {
+    const now = Date.now();
+    if (now - this.lastMetadataRequestMs < this.config.retryBackoffMs) return;
+    this.lastMetadataRequestMs = now;
+    this.cluster.refreshMetadata().catch((err) => this.logger.debug?.(`metadata refresh failed: ${(err as Error).message}`));
+  }
+}
+
+function checkOffset(offset: number): number {
+  if (typeof offset === 'bigint') offset = Number(offset);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new TypeError(`invalid offset ${String(offset)}`);
+  return offset;
+}
