@@ -1,24 +1,27 @@
 /**
  * Long-polling fetches wait here until one of their partitions' high watermark moves or their
- * max.wait.ms passes. Bounded: beyond `maxWaiting` a fetch is answered at once with what there is.
+ * max.wait.ms passes. Bounded: with `maxWaiting` fetches already waiting, `wait` declines (null)
+ * and the fetch is answered at once with what there is. A waiting fetch holds no record data
+ * (the handler drops what it read and reads again when woken), so memory is bounded by the
+ * count and the size of the requests.
  */
 import type { Partition } from './partition.js';
 
 export class FetchPurgatory {
   private waiting = 0;
 
-  constructor(private readonly maxWaiting: number) {}
+  constructor(readonly maxWaiting: number) {}
 
   get size(): number {
     return this.waiting;
   }
 
   /**
-   * Resolves when any of `partitions` gets new data or after `maxWaitMs` (whichever first),
-   * or at once when the purgatory is full.
+   * Resolves when any of `partitions` gets new data or after `maxWaitMs` (whichever first).
+   * Returns null, without waiting, when the purgatory is full or there is nothing to wait for.
    */
-  wait(partitions: readonly Partition[], maxWaitMs: number): Promise<void> {
-    if (maxWaitMs <= 0 || partitions.length === 0 || this.waiting >= this.maxWaiting) return Promise.resolve();
+  wait(partitions: readonly Partition[], maxWaitMs: number): Promise<void> | null {
+    if (maxWaitMs <= 0 || partitions.length === 0 || this.waiting >= this.maxWaiting) return null;
     this.waiting++;
     return new Promise<void>((resolve) => {
       const unwatch: (() => void)[] = [];
