@@ -3,6 +3,7 @@
  * matter (these machines are shared and noisy: compare within one run, not across runs).
  * Never part of `npm test`.
  */
+import { benchBroker } from './broker.js';
 import { benchCodec } from './codec.js';
 import { benchStorage } from './storage.js';
 
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
   ];
   const records = await loadRecordsBench();
   if (records) benches.push(records);
+  // Last: the slowest (about 3 minutes), and it needs kperf from ../shared/bench.
+  benches.push({ name: 'broker', run: benchBroker });
   const only = process.argv[2];
   for (const b of benches) {
     if (only !== undefined && !b.name.includes(only)) continue;

@@ -27,11 +27,14 @@ function template(batchBytes: number): Buffer {
   return buildRecordBatch(Array.from({ length: count }, (_, i) => ({ key: null, value, timestamp: now + i })));
 }
 
-/** The baseline: write `size`-byte chunks sequentially to one file, fdatasync after each when `sync`. */
-async function plainWriteLoop(dir: string, size: number, sync: boolean, files: number): Promise<number> {
+/**
+ * The baseline: write `size`-byte chunks sequentially to `files` fresh files, fdatasync after each
+ * when `sync`; returns MB/s (10^6 bytes). Also the disk baseline of the broker benchmark.
+ */
+export async function plainWriteLoop(dir: string, size: number, sync: boolean, files: number, totalBytes = TOTAL_BYTES): Promise<number> {
   const chunk = Buffer.alloc(size, 'y');
   const handles = await Promise.all(Array.from({ length: files }, (_, i) => open(join(dir, `plain-${size}-${i}`), 'w')));
-  const perFile = Math.floor(TOTAL_BYTES / size / files);
+  const perFile = Math.floor(totalBytes / size / files);
   const start = process.hrtime.bigint();
   await Promise.all(
     handles.map(async (h) => {
