@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Kafka's kafka-get-offsets.sh, run by Tributary's src/cli/get-offsets.ts (same flags, same output).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+main="$root/dist/src/cli/get-offsets.js"
+if [ ! -f "$main" ]; then
+  echo "kafka-get-offsets.sh: $main is missing; run 'npm ci && npm run build' in $root first" >&2
+  exit 1
+fi
+exec node "$main" "$@"
