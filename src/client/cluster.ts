@@ -296,12 +296,7 @@ export class Cluster {
 
   private async fetchMetadata(topics: readonly string[] | null): Promise<void> {
     const conn = await this.anyConnection();
-    const { body } = await conn.request<MetadataResponse>(ApiKey.Metadata, () => ({
-      topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
-      allowAutoTopicCreation: this.options.allowAutoTopicCreation,
-      includeTopicAuthorizedOperations: false,
-      includeClusterAuthorizedOperations: false,
-    }));
+    const { body } = await conn.request<MetadataResponse>(ApiKey.Metadata, (version) => metadataRequest(topics, this.options.allowAutoTopicCreation, version));
     this.applyMetadata(body, topics);
   }
 
@@ -463,6 +458,17 @@ export class Cluster {
     for (const s of this.addresses.values()) s.connection?.close();
     this.addresses.clear();
   }
+}
+
+/**
+ * A Metadata request body for `version`: topics by name (null: all); auto-creation can only be
+ * switched off from v4 (before it, the broker's auto.create.topics.enable decides).
+ */
+export function metadataRequest(topics: readonly string[] | null, allowAutoTopicCreation: boolean, version: number): unknown {
+  return {
+    topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
+    ...(version >= 4 ? { allowAutoTopicCreation } : {}),
+  };
 }
 
 /** Rejects with REQUEST_TIMED_OUT when `promise` has not settled after `ms`. */

@@ -16,7 +16,10 @@
  * - Requests that get no answer (Produce with acks=0) complete once written to the socket.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import { decodeResponse, encodeRequest } from '../protocol/frames.js';
+import { encodeRequest } from '../protocol/frames.js';
+import { apiDefinition, responseHeaderVersion } from '../protocol/apis.js';
+import { Reader } from '../protocol/primitives/reader.js';
+import { readResponseHeader } from '../protocol/generated/messages/ResponseHeader.js';
 import { ApiKey } from '../protocol/generated/registry.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ApiVersionsResponse } from '../protocol/generated/messages/ApiVersionsResponse.js';
@@ -223,7 +226,7 @@ export class BrokerConnection {
 
   private async negotiateVersions(): Promise<void> {
     let version = FIRST_API_VERSIONS_VERSION;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt <= FIRST_API_VERSIONS_VERSION; attempt++) {
       const response = await new Promise<Response<ApiVersionsResponse>>((resolve, reject) => {
         this.queue.push({
           apiKey: ApiKey.ApiVersions,
@@ -238,7 +241,7 @@ export class BrokerConnection {
       const body = response.body;
       if (body.errorCode === ErrorCode.UNSUPPORTED_VERSION && version > 0) {
         const own = body.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
-        const next = own === undefined ? 0 : Math.min(own.maxVersion, version - 1);
+        const next = own === undefined ? version - 1 : Math.min(own.maxVersion, version - 1);
         this.options.logger.debug?.(`${this.address}: ApiVersions v${version} unsupported, retrying with v${next}`);
         version = next;
         continue;
@@ -371,7 +374,14 @@ export class BrokerConnection {
     if (f.apiKey === ApiKey.ApiVersions && version > 0 && payload.length >= 6 && payload.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION) version = 0;
     let body: any;
     try {
-      body = decodeResponse(payload, f.apiKey, version).body;
+      try {
+        body = decodeBody(payload, f.apiKey, version, (n) => this.options.logger.debug?.(`${this.address}: ${n} bytes after the ${apiName(f.apiKey)} v${version} response, ignored`));
+      } catch (e) {
+        // Some servers answer an unknown ApiVersions version with a body no version decodes
+        // (librdkafka's mock): without the broker's list, negotiation steps down one version.
+        if (f.apiKey !== ApiKey.ApiVersions || payload.length < 6 || payload.readInt16BE(4) !== ErrorCode.UNSUPPORTED_VERSION) throw e;
+        body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: [], throttleTimeMs: 0 };
+      }
     } catch (e) {
       const err = networkError(`malformed ${apiName(f.apiKey)} v${version} response from ${this.address}: ${(e as Error).message}`, { broker: this.address }, e);
       f.reject(err);
@@ -385,4 +395,18 @@ export class BrokerConnection {
     f.resolve({ version: f.version === version ? version : f.version, body });
     this.pump();
   }
+}
+
+/**
+ * Decodes a response payload (header and body). Bytes after the body are ignored, as Kafka's
+ * Java client does (some servers, e.g. librdkafka's mock, send a few).
+ */
+function decodeBody(payload: Buffer, apiKey: number, version: number, onTrailing: (bytes: number) => void): unknown {
+  const api = apiDefinition(apiKey);
+  if (api === undefined) throw new Error(`no codec for api key ${apiKey}`);
+  const r = new Reader(payload);
+  readResponseHeader(r, responseHeaderVersion(apiKey, version));
+  const body = api.response.read(r, version);
+  if (r.remaining > 0) onTrailing(r.remaining);
+  return body;
 }

@@ -84,9 +84,9 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
             if (l === undefined) byTopic.set(q.topic, (l = []));
             l.push(q);
           }
-          const { body } = await conn.request<ListOffsetsResponse>(ApiKey.ListOffsets, () => ({
+          const { body } = await conn.request<ListOffsetsResponse>(ApiKey.ListOffsets, (v) => ({
             replicaId: -1,
-            isolationLevel,
+            isolationLevel: v >= 2 ? isolationLevel : 0,
             timeoutMs: Math.max(0, deadlineMs - Date.now()),
             topics: [...byTopic].map(([name, list]) => ({
               name,

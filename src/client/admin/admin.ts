@@ -18,7 +18,7 @@ import type { AlterConfigsResponse } from '../../protocol/generated/messages/Alt
 import type { IncrementalAlterConfigsResponse } from '../../protocol/generated/messages/IncrementalAlterConfigsResponse.js';
 import type { DeleteRecordsResponse } from '../../protocol/generated/messages/DeleteRecordsResponse.js';
 import type { DescribeClusterResponse } from '../../protocol/generated/messages/DescribeClusterResponse.js';
-import { Cluster, isStaleMetadataError } from '../cluster.js';
+import { Cluster, isStaleMetadataError, metadataRequest } from '../cluster.js';
 import type { AdminConfig } from '../config.js';
 import type { Response } from '../connection.js';
 import { ClientClosedError } from '../errors.js';
@@ -276,10 +276,10 @@ export class Admin {
     const results = new Map<string, ResourceConfigs>();
     await Promise.all(
       [...groups].map(async ([target, list]) => {
-        const { body } = await this.call<DescribeConfigsResponse>(target, ApiKey.DescribeConfigs, () => ({
+        const { body } = await this.call<DescribeConfigsResponse>(target, ApiKey.DescribeConfigs, (version) => ({
           resources: list.map((r) => ({ resourceType: RESOURCE_TYPES[r.type], resourceName: r.name, configurationKeys: r.keys === undefined ? null : [...r.keys] })),
           includeSynonyms: options.includeSynonyms ?? false,
-          includeDocumentation: options.includeDocumentation ?? false,
+          includeDocumentation: version >= 3 ? (options.includeDocumentation ?? false) : false,
         }), deadlineMs);
         for (const r of body.results) {
           const type = RESOURCE_NAMES.get(r.resourceType) ?? 'topic';
@@ -459,7 +459,7 @@ export class Admin {
       const body = await this.metadata([], deadlineMs);
       return { clusterId: body.clusterId, controllerId: body.controllerId, brokers: body.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) };
     }
-    const { body } = await this.call<DescribeClusterResponse>('any', ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false, endpointType: 1 }), deadlineMs, (b) =>
+    const { body } = await this.call<DescribeClusterResponse>('any', ApiKey.DescribeCluster, () => ({ includeClusterAuthorizedOperations: false }), deadlineMs, (b) =>
       throwIfError(b.errorCode, b.errorMessage, {}),
     );
     return {
@@ -500,12 +500,7 @@ export class Admin {
   }
 
   private async metadata(topics: readonly string[] | null, deadlineMs: number): Promise<MetadataResponse> {
-    const { body } = await this.call<MetadataResponse>('any', ApiKey.Metadata, () => ({
-      topics: topics === null ? null : topics.map((name) => ({ name, topicId: ZERO_UUID })),
-      allowAutoTopicCreation: false,
-      includeTopicAuthorizedOperations: false,
-      includeClusterAuthorizedOperations: false,
-    }), deadlineMs);
+    const { body } = await this.call<MetadataResponse>('any', ApiKey.Metadata, (version) => metadataRequest(topics, false, version), deadlineMs);
     this.cluster.applyMetadata(body, topics);
     return body;
   }

@@ -69,6 +69,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private stopped = false;
   private closed = false;
   private runs = 0;
+  /** Counts stop() calls: a poll() in progress when stop() is called returns at once. */
+  private stops = 0;
 
   /** @internal Use `kafka.consumer(config)`. */
   constructor(config: ConsumerConfig, clientId: string, logger: ClientLogger) {
@@ -199,6 +201,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   async poll(timeoutMs = 1_000): Promise<ConsumerRecord[]> {
     this.checkOpen();
     const deadlineMs = Date.now() + timeoutMs;
+    const stops = this.stops;
     for (;;) {
       this.throwAnyError();
       const out: ConsumerRecord[] = [];
@@ -207,7 +210,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         if (r === null) break;
         out.push(r);
       }
-      if (out.length > 0 || this.stopped || this.closed) {
+      if (out.length > 0 || this.stops !== stops || this.closed) {
         this.maybeFetch();
         return out;
       }
@@ -268,6 +271,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   /** Ends run() and the async iterators (after the record being handled); poll() still works. */
   stop(): void {
     this.stopped = true;
+    this.stops++;
     this.wake();
   }
 
@@ -276,6 +280,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     if (this.closed) return;
     this.closed = true;
     this.stopped = true;
+    this.stops++;
     if (this.fetchTimer !== null) clearTimeout(this.fetchTimer);
     this.cluster.close();
     this.wake();
@@ -510,7 +515,6 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const build = (version: number): unknown => ({
       clusterId: null,
       replicaId: -1,
-      replicaState: { replicaId: -1, replicaEpoch: -1n },
       maxWaitMs: c.fetchMaxWaitMs,
       minBytes: c.fetchMinBytes,
       maxBytes: c.fetchMaxBytes,

@@ -106,9 +106,8 @@ export class Producer {
       return Promise.reject(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`, { topic: record.topic }));
     }
     // Fast path: metadata known and memory free, and nobody queued ahead of us.
-    if (this.slowPending === 0) {
-      const partition = this.choosePartition(record.topic, record.partition, input.key ?? null, bytes);
-      if (partition !== null && this.pool.tryReserve(bytes)) return this.append(record.topic, partition, input, bytes);
+    if (this.slowPending === 0 && this.hasPartition(record.topic, record.partition) && this.pool.tryReserve(bytes)) {
+      return this.append(record.topic, this.choosePartition(record.topic, record.partition, input.key ?? null, bytes)!, input, bytes);
     }
     const deadlineMs = Date.now() + this.config.maxBlockMs;
     this.slowPending++;
@@ -169,6 +168,12 @@ export class Producer {
       await Promise.all([...this.accumulator.incomplete].map((b) => b.settled));
     })();
     return this.closedPromise;
+  }
+
+  /** Whether metadata has the topic (and the explicit partition, if any). */
+  private hasPartition(topic: string, explicit: number | undefined): boolean {
+    const md = this.cluster.topics.get(topic);
+    return md !== undefined && (explicit === undefined || explicit < md.partitions.length);
   }
 
   /** The partition for a record, or null when metadata is missing (the slow path waits for it). */
