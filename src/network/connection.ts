@@ -95,7 +95,10 @@ export class Connection {
   }
 
   private onEnd(): void {
-    // The client half-closed: finish what was asked, then close.
+    // The client half-closed: finish what was asked, then close. A partial frame can never complete.
+    if (!this.closed && !this.decoder.isIdle) {
+      this.options.log('info', `connection ${this.id} from ${this.ctx.remoteAddress}: the client ended its side in the middle of a request frame; the partial frame is dropped`);
+    }
     if (this.slots.length === 0 && this.waiting.length === 0) this.socket.end();
   }
 
