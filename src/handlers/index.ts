@@ -6,6 +6,7 @@ import { listOffsetsHandler } from './02-list-offsets.js';
 import { metadataHandler } from './03-metadata.js';
 import { apiVersionsHandler } from './18-api-versions.js';
 import { createTopicsHandler } from './19-create-topics.js';
+import { describeQuorumHandler } from './55-describe-quorum.js';
 
 export const HANDLERS: readonly Handler[] = [
   produceHandler,
@@ -14,4 +15,5 @@ export const HANDLERS: readonly Handler[] = [
   metadataHandler,
   apiVersionsHandler,
   createTopicsHandler,
+  describeQuorumHandler,
 ];
