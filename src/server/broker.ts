@@ -13,6 +13,8 @@ import { NodeFileSystem } from '../storage/real-fs.js';
 import { LogScheduler } from '../storage/log-scheduler.js';
 import { MetadataLog } from '../controller/metadata-log.js';
 import { MetadataRecordType } from '../controller/metadata-records.js';
+import { ConfigResourceType } from '../controller/metadata-image.js';
+import { brokerConfigFromImage } from '../controller/config-admin.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
 import { FetchPurgatory } from '../replica/fetch-purgatory.js';
 import { SocketServer } from '../network/socket-server.js';
@@ -91,17 +93,24 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   });
   const metadata = await MetadataLog.open(logs, nowMs);
 
+  // The config this node runs with: server.properties under the dynamic broker configs of the
+  // image (KIP-226), recomputed whenever the metadata changes; topics inherit from it.
+  const ignoredDynamic = (key: string, reason: string): void => log.warn(`dynamic broker config ${key} ignored: ${reason}`);
+  let effectiveConfig = brokerConfigFromImage(metadata.image, config, values.nodeId, ignoredDynamic);
   const topicConfigs = new Map<string, ResolvedTopicConfig>();
   const topicConfig = (topic: string): ResolvedTopicConfig => {
     let resolved = topicConfigs.get(topic);
     if (!resolved) {
-      resolved = resolveTopicConfig(Object.fromEntries(metadata.image.topicConfigs(topic)), config);
+      resolved = resolveTopicConfig(Object.fromEntries(metadata.image.topicConfigs(topic)), effectiveConfig);
       topicConfigs.set(topic, resolved);
     }
     return resolved;
   };
   const replicas = new ReplicaManager(values.nodeId, logs, (topic) => topicConfig(topic).logConfig);
-  metadata.onChange(async (_records, image) => {
+  metadata.onChange(async (records, image) => {
+    if (records.some((r) => r.type === MetadataRecordType.Config && (r.data as { resourceType: number }).resourceType === ConfigResourceType.BROKER)) {
+      effectiveConfig = brokerConfigFromImage(image, config, values.nodeId, ignoredDynamic);
+    }
     topicConfigs.clear();
     await replicas.sync(image);
   });
@@ -125,7 +134,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const services: BrokerServices = {
     nodeId: values.nodeId,
     clusterId: logs.clusterId,
-    config,
+    get config() {
+      return effectiveConfig;
+    },
     advertised,
     listenerForPort: () => advertised.find((a) => a.name === listener.name) ?? advertised[0]!,
     metadata,
