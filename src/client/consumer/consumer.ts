@@ -26,6 +26,12 @@ import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, tpKey } from '../lis
 import type { ClientLogger, ConsumerRecord, OffsetAndTimestamp, PartitionAssignment, RunOptions, TopicPartition } from '../types.js';
 import { parseFetchedRecords } from './fetched-records.js';
 
+/**
+ * Fetches in flight per broker. One, as Kafka's consumer: brokers answer a connection's requests
+ * in order, so a second fetch would only queue behind the first one's long poll anyway.
+ */
+const MAX_FETCHES_PER_NODE = 1;
+
 /** Upper bound of one decompressed batch. */
 const MAX_UNCOMPRESSED_BATCH_BYTES = 256 * 1024 * 1024;
 
@@ -46,6 +52,8 @@ interface PartitionState {
   bufferNextOffset: number;
   /** Offset the fetch in flight started at, or null. */
   fetching: number | null;
+  /** Bumped by every position change: answers to fetches sent before it are dropped. */
+  epoch: number;
   retryAtMs: number;
   failures: number;
   error: Error | null;
@@ -61,7 +69,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly parts = new Map<string, PartitionState>();
   private order: PartitionState[] = [];
   private cursor = 0;
-  private readonly fetchingNodes = new Set<number>();
+  /** Fetches in flight per leader. */
+  private readonly fetchesPerNode = new Map<number, number>();
   private readonly waiters = new Set<() => void>();
   private resetting: Promise<void> | null = null;
   private fetchTimer: NodeJS.Timeout | null = null;
@@ -299,6 +308,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       index: 0,
       bufferNextOffset: 0,
       fetching: null,
+      epoch: 0,
       retryAtMs: 0,
       failures: 0,
       error: null,
@@ -328,6 +338,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   private setPosition(s: PartitionState, offset: number): void {
+    s.epoch++;
+    s.fetching = null;
     s.position = offset;
     s.reset = null;
     s.error = null;
@@ -336,6 +348,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   private requestReset(s: PartitionState, strategy: ResetStrategy): void {
+    s.epoch++;
+    s.fetching = null;
     s.position = null;
     s.reset = strategy;
     s.error = null;
@@ -466,7 +480,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         if (code !== undefined && !errorInfo(code).retriable) s.error = new KafkaError(code, undefined, { topic: s.topic, partition: s.partition });
         continue;
       }
-      if (this.fetchingNodes.has(leader)) continue;
+      if ((this.fetchesPerNode.get(leader) ?? 0) >= MAX_FETCHES_PER_NODE) continue;
       let list = byNode.get(leader);
       if (list === undefined) byNode.set(leader, (list = []));
       list.push(s);
@@ -510,7 +524,9 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       if (l === undefined) byTopic.set(s.topic, (l = []));
       l.push(s);
     }
-    this.fetchingNodes.add(node);
+    this.fetchesPerNode.set(node, (this.fetchesPerNode.get(node) ?? 0) + 1);
+    const epochs = states.map((s) => s.epoch);
+    const offsets = new Map(states.map((s) => [s, s.fetching!]));
     const c = this.config;
     const build = (version: number): unknown => ({
       clusterId: null,
@@ -527,7 +543,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         partitions: list.map((s) => ({
           partition: s.partition,
           currentLeaderEpoch: -1,
-          fetchOffset: BigInt(s.fetching!),
+          fetchOffset: BigInt(offsets.get(s)!),
           lastFetchedEpoch: -1,
           logStartOffset: -1n,
           partitionMaxBytes: c.maxPartitionFetchBytes,
@@ -540,12 +556,16 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     conn
       .request<FetchResponse>(ApiKey.Fetch, build, { maxVersion: allIds ? undefined : 12, timeoutMs: c.requestTimeoutMs + c.fetchMaxWaitMs })
       .then(
-        ({ body, version }) => this.onFetchResponse(node, states, body, version, idToTopic),
-        (e: Error) => this.onFetchFailure(states, e),
+        ({ body, version }) => this.onFetchResponse(node, states.filter((s, i) => s.epoch === epochs[i]), body, version, idToTopic),
+        (e: Error) => this.onFetchFailure(states.filter((s, i) => s.epoch === epochs[i]), e),
       )
       .finally(() => {
-        this.fetchingNodes.delete(node);
-        for (const s of states) s.fetching = null;
+        const left = (this.fetchesPerNode.get(node) ?? 1) - 1;
+        if (left > 0) this.fetchesPerNode.set(node, left);
+        else this.fetchesPerNode.delete(node);
+        states.forEach((s, i) => {
+          if (s.epoch === epochs[i]) s.fetching = null;
+        });
         this.wake();
         this.maybeFetch();
       });
