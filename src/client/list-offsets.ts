@@ -41,8 +41,30 @@ export function tpKey(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
-/** Offsets per `tpKey`; throws the first non-retriable error, or REQUEST_TIMED_OUT at the deadline. */
-export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: 0 | 1, deadlineMs: number): Promise<Map<string, OffsetAnswer>> {
+/**
+ * Offsets for `queries`, in their order. A partition asked about more than once (several
+ * timestamps) is asked in separate requests, since a request names each partition once.
+ * Throws the first non-retriable error, or the last retriable one at the deadline.
+ */
+export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: 0 | 1, deadlineMs: number): Promise<OffsetAnswer[]> {
+  const rounds: OffsetQuery[][] = [];
+  const where: [number, number][] = [];
+  for (const q of queries) {
+    const key = tpKey(q.topic, q.partition);
+    let r = 0;
+    while (r < rounds.length && rounds[r]!.some((x) => tpKey(x.topic, x.partition) === key)) r++;
+    if (r === rounds.length) rounds.push([]);
+    where.push([r, rounds[r]!.length]);
+    rounds[r]!.push(q);
+  }
+  const answers = await Promise.all(rounds.map((round) => listOffsetsOnce(cluster, round, isolationLevel, deadlineMs)));
+  return where.map(([r, i]) => {
+    const q = rounds[r]![i]!;
+    return answers[r]!.get(tpKey(q.topic, q.partition))!;
+  });
+}
+
+async function listOffsetsOnce(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel: 0 | 1, deadlineMs: number): Promise<Map<string, OffsetAnswer>> {
   const result = new Map<string, OffsetAnswer>();
   let pending = [...queries];
   let attempt = 0;

@@ -394,8 +394,8 @@ export class Admin {
     };
     const queries = items.map((i) => ({ topic: i.topic, partition: i.partition, timestamp: timestampOf(i.spec) }));
     const found = await listOffsets(this.cluster, queries, options.isolationLevel === 'read_committed' ? 1 : 0, deadlineMs);
-    return items.map((i) => {
-      const a = found.get(tpKey(i.topic, i.partition))!;
+    return items.map((i, n) => {
+      const a = found[n]!;
       return { topic: i.topic, partition: i.partition, offset: a.offset, timestamp: a.timestamp, leaderEpoch: a.leaderEpoch };
     });
   }

@@ -184,8 +184,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.checkOpen();
     for (const q of query) if (!Number.isSafeInteger(q.timestamp) || q.timestamp < 0) throw new TypeError(`offsetsForTimes(): invalid timestamp ${q.timestamp}`);
     const found = await listOffsets(this.cluster, query, this.isolation(), Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs));
-    return query.map((q) => {
-      const a = found.get(tpKey(q.topic, q.partition))!;
+    return query.map((q, i) => {
+      const a = found[i]!;
       const none = a.offset < 0;
       return { topic: q.topic, partition: q.partition, offset: none ? null : a.offset, timestamp: none ? null : a.timestamp, leaderEpoch: a.leaderEpoch };
     });
@@ -360,7 +360,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private async specialOffsets(tps: readonly TopicPartition[], timestamp: number, timeoutMs?: number): Promise<(TopicPartition & { offset: number })[]> {
     this.checkOpen();
     const found = await listOffsets(this.cluster, tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, timestamp })), this.isolation(), Date.now() + (timeoutMs ?? this.config.defaultApiTimeoutMs));
-    return tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: found.get(tpKey(tp.topic, tp.partition))!.offset }));
+    return tps.map((tp, i) => ({ topic: tp.topic, partition: tp.partition, offset: found[i]!.offset }));
   }
 
   private throwPartitionError(s: PartitionState): void {
@@ -444,8 +444,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         this.isolation(),
         deadlineMs,
       );
-      for (const { s, strategy } of queries) {
-        const a = found.get(tpKey(s.topic, s.partition));
+      for (const [i, { s, strategy }] of queries.entries()) {
+        const a = found[i];
         // Only if nothing changed the partition meanwhile (seek, another reset, reassignment).
         if (a === undefined || s.position !== null || this.parts.get(tpKey(s.topic, s.partition)) !== s) continue;
         if ((s.reset ?? this.config.autoOffsetReset) !== strategy) continue;
