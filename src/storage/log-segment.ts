@@ -79,6 +79,12 @@ export class LogSegment {
 
   private readonly env: SegmentEnv;
   private readonly settings: SegmentSettings;
+  /**
+   * Every batch in the file was checked (CRC included) by this process: appended after the
+   * producer's batch was validated, or read by a recovery scan. Reads of other segments (loaded
+   * after a clean shutdown, or below the recovery point) check what they serve.
+   */
+  verified = false;
   /** Set while the segment is active: the write handle and the live indexes. */
   private writer: FileHandle | null = null;
   private live: SegmentIndexes | null = null;
@@ -100,6 +106,7 @@ export class LogSegment {
   /** Creates an empty active segment (the caller syncs the directory before relying on it). */
   static async create(env: SegmentEnv, settings: SegmentSettings, dir: string, baseOffset: number, nowMs: number, rollJitterMs: number): Promise<LogSegment> {
     const seg = new LogSegment(env, settings, dir, baseOffset, nowMs, rollJitterMs);
+    seg.verified = true;
     seg.writer = await env.fs.open(seg.logPath, 'w+');
     await seg.writer.truncate(0);
     // Empty index files from the start, as in a Kafka log dir; their contents come at deactivation.
@@ -422,6 +429,8 @@ export class LogSegment {
     }
     if (maxTimestamp >= 0) timeIndex.maybeAppend(maxTimestamp, offsetOfMax);
     const truncatedBytes = fileSize - validEnd;
+    // Whatever stays after a truncating scan has passed its checks.
+    if (options.truncate) this.verified = true;
     if (options.truncate && truncatedBytes > 0) {
       const h = this.writer ?? (await this.env.fs.open(this.logPath, 'r+'));
       try {
