@@ -365,16 +365,40 @@ export class LogSegment {
    * `offset` below the bound.
    */
   async rangeFrom(offset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<SegmentRange | null> {
-    const first = await this.findBatch(offset);
-    if (first === null || first.lastOffset >= upperBound) return null;
-    // Too large and not forced: nothing (length 0), never the batches after it in its place.
-    if (first.size > maxBytes) return { position: first.position, length: minOneBatch ? first.size : 0, first };
+    // One walk from the index entry finds the first batch and sizes the range behind it.
+    const start: OffsetPosition = await this.withIndexes(async (i) => i.offsetIndex.lookup(offset));
+    let first: BatchHeader | null = null;
+    let length = 0;
+    const outcome = await this.walkHeaders(start.position, (h) => {
+      if (first === null) {
+        if (h.lastOffset < offset) return true;
+        first = h;
+      }
+      if (h.lastOffset >= upperBound || length + h.size > maxBytes) return false;
+      length += h.size;
+      return true;
+    });
+    // A walk that met bytes that are not a batch before finding one: findBatch sorts it out
+    // (walks from the segment start and rebuilds the index, or names the corrupt file).
+    if (first === null && outcome === 'invalid') return this.rangeFromFound(await this.findBatch(offset), maxBytes, upperBound, minOneBatch);
+    return this.finishRange(first, length, maxBytes, upperBound, minOneBatch);
+  }
+
+  private async rangeFromFound(first: BatchHeader | null, maxBytes: number, upperBound: number, minOneBatch: boolean): Promise<SegmentRange | null> {
+    if (first === null) return null;
     let length = 0;
     await this.walkHeaders(first.position, (h) => {
       if (h.lastOffset >= upperBound || length + h.size > maxBytes) return false;
       length += h.size;
       return true;
     });
+    return this.finishRange(first, length, maxBytes, upperBound, minOneBatch);
+  }
+
+  private finishRange(first: BatchHeader | null, length: number, maxBytes: number, upperBound: number, minOneBatch: boolean): SegmentRange | null {
+    if (first === null || first.lastOffset >= upperBound) return null;
+    // Too large and not forced: nothing (length 0), never the batches after it in its place.
+    if (first.size > maxBytes) return { position: first.position, length: minOneBatch ? first.size : 0, first };
     return { position: first.position, length, first };
   }
 
