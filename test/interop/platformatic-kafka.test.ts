@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { Admin, ConfigResourceTypes, Consumer, Producer, type CompressionAlgorithmValue } from '@platformatic/kafka';
-import { ApiKey, eventually, ifServed, needs, sampleRecords, startTestBroker, type SentRecord, type TestBroker } from '../support/interop.js';
+import { ApiKey, RawClient, eventually, ifServed, needs, sampleRecords, startTestBroker, type SentRecord, type TestBroker } from '../support/interop.js';
 
 // Its zstd is node:zlib's (Node 22.15+): on Node 20 the client does not offer it, so neither do we.
 const zstdAvailable = typeof (zlib as Record<string, unknown>)['zstdCompressSync'] === 'function';
@@ -106,15 +106,27 @@ describe('@platformatic/kafka 1.35.0', () => {
     });
   });
 
-  test(
-    "CreateTopics v5+ answers the new topic's configs, as Kafka does",
-    { todo: "broker: CreateTopics answers configs: null (Kafka's v5+ response lists every config of the new topic with its source)" },
-    async () => {
-      const [created] = await admin.createTopics({ topics: ['pk-configs'], partitions: 1, replicas: 1, configs: [{ name: 'retention.ms', value: '3600000' }] });
-      assert.equal(created!.configuration['retention.ms'], '3600000');
-      assert.equal(created!.configuration['cleanup.policy'], 'delete');
-    },
-  );
+  test("CreateTopics v5+ answers the new topic's configs, as Kafka does", async () => {
+    const [created] = await admin.createTopics({ topics: ['pk-configs'], partitions: 1, replicas: 1, configs: [{ name: 'retention.ms', value: '3600000' }] });
+    assert.equal(created!.configuration['retention.ms'], '3600000');
+    assert.equal(created!.configuration['cleanup.policy'], 'delete');
+    assert.equal(created!.configuration['segment.bytes'], '1073741824');
+    // The sources, which the client does not show: on the wire (validateOnly answers them too).
+    const raw = await RawClient.connect(tb.host, tb.port);
+    try {
+      const r = await raw.request(19, 7, { topics: [{ name: 'pk-configs-raw', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '3600000' }] }], timeoutMs: 5000, validateOnly: true });
+      const [t] = r.topics;
+      assert.equal(t.errorCode, 0);
+      assert.equal(t.topicConfigErrorCode, 0);
+      const byName = new Map<string, any>(t.configs.map((c: any) => [c.name, c]));
+      assert.deepEqual([...byName.keys()], [...byName.keys()].sort(), 'sorted by name, as Kafka');
+      const { name, value, readOnly, configSource, isSensitive } = byName.get('retention.ms');
+      assert.deepEqual({ name, value, readOnly, configSource, isSensitive }, { name: 'retention.ms', value: '3600000', readOnly: false, configSource: 1, isSensitive: false });
+      assert.equal(byName.get('segment.bytes').configSource, 5, 'DEFAULT_CONFIG');
+    } finally {
+      raw.destroy();
+    }
+  });
 
   test('lists topics and describes them (metadata with topic ids)', async () => {
     const topics = await admin.listTopics();
