@@ -8,10 +8,10 @@
  *   )
  * Every API a Kafka broker listener can serve is listed, in API key order.
  */
-import { API_DEFINITIONS } from '../protocol/generated/registry.js';
+import type { ApiDefinition } from '../protocol/registry-types.js';
 import { requireOptions, type ToolSpec } from './args.js';
 import { commandConfigOption } from './common.js';
-import { openAdmin } from './kafka.js';
+import { openAdmin } from './lazy.js';
 import { isMain, main, type Tool } from './run.js';
 
 export const spec: ToolSpec = {
@@ -34,9 +34,9 @@ function range(min: number, max: number): string {
 }
 
 /** The lines between `-> (` and `)` for one broker. */
-export function apiLines(brokerApis: readonly ApiRange[]): string[] {
+export function apiLines(brokerApis: readonly ApiRange[], definitions: readonly ApiDefinition[]): string[] {
   const byKey = new Map(brokerApis.map((a) => [a.apiKey, a]));
-  const known = API_DEFINITIONS.filter((d) => d.listeners.includes('broker')).sort((a, b) => a.apiKey - b.apiKey);
+  const known = definitions.filter((d) => d.listeners.includes('broker')).sort((a, b) => a.apiKey - b.apiKey);
   const lines: string[] = [];
   for (const def of known) {
     const b = byKey.get(def.apiKey);
@@ -54,7 +54,7 @@ export function apiLines(brokerApis: readonly ApiRange[]): string[] {
   const listed = new Set(known.map((d) => d.apiKey));
   for (const b of brokerApis) {
     if (!listed.has(b.apiKey)) {
-      const def = API_DEFINITIONS.find((d) => d.apiKey === b.apiKey);
+      const def = definitions.find((d) => d.apiKey === b.apiKey);
       lines.push(`\t${def?.name ?? 'UNKNOWN'}(${b.apiKey}): ${range(b.minVersion, b.maxVersion)}`);
     }
   }
@@ -68,9 +68,10 @@ export const tool: Tool = {
     const admin = await openAdmin(args, io);
     try {
       const brokers = await admin.brokerApiVersions();
+      const { API_DEFINITIONS } = await import('../protocol/generated/registry.js');
       for (const b of brokers) {
         const head = `${b.host}:${b.port} (id: ${b.nodeId} rack: ${b.rack ?? 'null'} isFenced: false) -> (`;
-        io.stdout.write(`${[head, ...apiLines(b.apis), ')'].join('\n')}\n`);
+        io.stdout.write(`${[head, ...apiLines(b.apis, API_DEFINITIONS), ')'].join('\n')}\n`);
       }
     } catch (e) {
       throw admin.wrapError(e);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import type { ConfigEntry, ConfigResourceTypeName } from '../client/types.js';
 import { rejectCombination, type ParsedArgs, type ToolSpec } from './args.js';
 import { ToolError, UsageError } from './errors.js';
-import { openAdmin, type CliAdmin } from './kafka.js';
+import { openAdmin, type CliAdmin } from './lazy.js';
 import { isMain, main, type Tool, type ToolIO } from './run.js';
 import { parseProperties } from '../common/config/properties.js';
 

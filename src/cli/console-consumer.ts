@@ -12,7 +12,7 @@ import { parseKeyValues, requireOptions, type ParsedArgs, type ToolSpec } from '
 import { loadProperties, topicFilter, INTERNAL_TOPICS } from './common.js';
 import { ToolError, UsageError } from './errors.js';
 import { parseBootstrap } from './format.js';
-import { openConsumer, type CliConsumer, type StartAt } from './kafka.js';
+import { openConsumer, type CliConsumer, type StartAt } from './lazy.js';
 import { RecordFormatter } from './record-text.js';
 import { isMain, main, type Tool } from './run.js';
 

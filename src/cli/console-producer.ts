@@ -11,7 +11,7 @@ import { parseKeyValues, requireOptions, type ParsedArgs, type ToolSpec } from '
 import { loadProperties } from './common.js';
 import { ToolError, UsageError } from './errors.js';
 import { parseBootstrap } from './format.js';
-import { openProducer } from './kafka.js';
+import { openProducer } from './lazy.js';
 import { LineParser } from './record-text.js';
 import { isMain, main, type Tool } from './run.js';
 
@@ -77,7 +77,9 @@ export function producerProps(args: ParsedArgs): Record<string, string> {
   merge('batch.size', 'batch-size', '16384');
   if (args.has('max-partition-memory-bytes')) props['batch.size'] = args.string('max-partition-memory-bytes')!;
   merge('metadata.max.age.ms', 'metadata-expiry-ms', '300000');
-  merge('max.block.ms', 'max-block-ms', '60000');
+  // max.block.ms: only when given (the client's default is Kafka's 60 s); it also bounds how long
+  // the tool tries to reach the cluster, which is otherwise DEFAULT_CONNECT_TIMEOUT_MS.
+  if (args.has('max-block-ms')) props['max.block.ms'] = args.string('max-block-ms')!;
   if (args.has('compression-codec')) {
     const codec = args.string('compression-codec') || 'gzip';
     if (!CODECS.has(codec)) throw new UsageError(`Invalid --compression-codec '${codec}': expected none, gzip, snappy, lz4 or zstd`);
@@ -135,6 +137,9 @@ export const tool: Tool = {
         const rec = parser.parse(line);
         const sent = producer.send({ topic, key: rec.key, value: rec.value, headers: rec.headers });
         if (sync) {
+          // Kafka waits for each record with linger.ms still applying (a second per line with the
+          // console producer's default); flushing sends it at once, with the same result.
+          void producer.flush();
           try {
             await sent;
           } catch (e) {

@@ -12,7 +12,7 @@ import { parseKeyValues, requireOptions, type ToolSpec } from './args.js';
 import { INTERNAL_TOPICS, loadProperties, topicFilter } from './common.js';
 import { UsageError } from './errors.js';
 import { fixed, parseBootstrap } from './format.js';
-import { openConsumer } from './kafka.js';
+import { openConsumer } from './lazy.js';
 import { consumerPerfHeader, consumerPerfProgress, consumerPerfSummary } from './perf-stats.js';
 import { isMain, main, type Tool } from './run.js';
 

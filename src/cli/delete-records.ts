@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { requireOptions, type ToolSpec } from './args.js';
 import { commandConfigOption } from './common.js';
 import { ToolError } from './errors.js';
-import { openAdmin } from './kafka.js';
+import { openAdmin } from './lazy.js';
 import { isMain, main, type Tool } from './run.js';
 
 export const spec: ToolSpec = {

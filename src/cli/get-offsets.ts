@@ -7,7 +7,7 @@ import type { OffsetSpec } from '../client/types.js';
 import { requireOptions, type ToolSpec } from './args.js';
 import { commandConfigOption, INTERNAL_TOPICS, topicFilter } from './common.js';
 import { ToolError, UsageError } from './errors.js';
-import { openAdmin } from './kafka.js';
+import { openAdmin } from './lazy.js';
 import { isMain, main, type Tool } from './run.js';
 
 export const spec: ToolSpec = {

@@ -85,9 +85,12 @@ export async function checkReachable(bootstrap: string, optionName: string, time
   throw new ToolError(`Could not connect to any broker of --${optionName} ${bootstrap} within ${timeoutMs} ms (last error: ${errorText(last)}). Is a broker running there?`);
 }
 
-/** The connect timeout: socket.connection.setup.timeout.ms or default.api.timeout.ms when given. */
-function connectTimeout(props: Record<string, string>): number {
-  for (const k of ['default.api.timeout.ms', 'socket.connection.setup.timeout.ms']) {
+/**
+ * How long to try to reach the cluster: the first of `keys` the user set (default.api.timeout.ms
+ * for admin and consumer, max.block.ms for producers), else DEFAULT_CONNECT_TIMEOUT_MS.
+ */
+function connectTimeout(props: Record<string, string>, keys: readonly string[] = ['default.api.timeout.ms']): number {
+  for (const k of keys) {
     const v = Number(props[k]);
     if (props[k] !== undefined && Number.isFinite(v) && v > 0) return Math.min(v, DEFAULT_CONNECT_TIMEOUT_MS * 6);
   }
@@ -306,7 +309,7 @@ export class CliProducer {
 }
 
 export async function openProducer(bootstrap: string, props: Record<string, string>, io: ToolIO, maxOutstanding = 50_000): Promise<CliProducer> {
-  await checkReachable(bootstrap, 'bootstrap-server', connectTimeout(props), io.signal);
+  await checkReachable(bootstrap, 'bootstrap-server', connectTimeout(props, ['max.block.ms']), io.signal);
   const kafka = newKafka(bootstrap, props, 'producer');
   const clean = { ...props };
   delete clean['bootstrap.servers'];

@@ -5,7 +5,7 @@
  */
 import { table } from './format.js';
 import { UsageError } from './errors.js';
-import { openAdmin, type QuorumInfo, type QuorumReplica } from './kafka.js';
+import { openAdmin, type QuorumInfo, type QuorumReplica } from './lazy.js';
 import { isMain, main, type Tool } from './run.js';
 import type { ToolSpec } from './args.js';
 

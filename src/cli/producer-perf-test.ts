@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseKeyValues, requireOptions, type ParsedArgs, type ToolSpec } from './args.js';
 import { loadProperties } from './common.js';
 import { ToolError, UsageError } from './errors.js';
-import { openProducer } from './kafka.js';
+import { openProducer } from './lazy.js';
 import { ProducerStats, Throttler } from './perf-stats.js';
 import { isMain, main, type Tool } from './run.js';
 

@@ -7,7 +7,7 @@ import type { ConfigEntry, TopicDescription } from '../client/types.js';
 import { parseKeyValues, rejectCombination, requireOptions, type ParsedArgs, type ToolSpec } from './args.js';
 import { bootstrapOption, commandConfigOption, INTERNAL_TOPICS, topicFilter } from './common.js';
 import { ToolError, UsageError } from './errors.js';
-import { openAdmin, type CliAdmin } from './kafka.js';
+import { openAdmin, type CliAdmin } from './lazy.js';
 import { isMain, main, type Tool, type ToolIO } from './run.js';
 
 const ALTER_CONFIGS_HINT = ' (To alter topic configurations, the kafka-configs tool can be used.)';

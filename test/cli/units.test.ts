@@ -17,6 +17,7 @@ import { parseOffsetSpec, parseRules } from '../../src/cli/get-offsets.js';
 import { parseOffsetJson } from '../../src/cli/delete-records.js';
 import { statusText } from '../../src/cli/metadata-quorum.js';
 import { findTool } from '../../src/cli/tributary.js';
+import { API_DEFINITIONS } from '../../src/protocol/generated/registry.js';
 
 const spec: ToolSpec = {
   name: 't.sh',
@@ -153,7 +154,7 @@ test('configs: add-config with brackets, describe line', () => {
 });
 
 test('api versions lines', () => {
-  const lines = apiLines([{ apiKey: 0, minVersion: 3, maxVersion: 11 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }, { apiKey: 1, minVersion: 4, maxVersion: 4 }]);
+  const lines = apiLines([{ apiKey: 0, minVersion: 3, maxVersion: 11 }, { apiKey: 18, minVersion: 0, maxVersion: 4 }, { apiKey: 1, minVersion: 4, maxVersion: 4 }], API_DEFINITIONS);
   assert.equal(lines[0], '\tProduce(0): 3 to 11 [usable: 11],');
   assert.equal(lines[1], '\tFetch(1): 4 [usable: 4],');
   assert.equal(lines[2], '\tListOffsets(2): UNSUPPORTED,');
