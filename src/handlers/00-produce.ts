@@ -10,6 +10,8 @@
  * closes the connection, which is how Kafka tells such a producer.
  * Not yet: idempotent/transactional producer state (later issue), recompression when the topic's
  * compression.type differs from the producer's.
+ * Records are read once on the way in (Kafka's LogValidator does too): a batch with a valid CRC
+ * whose records do not parse is CORRUPT_MESSAGE; a compacted topic refuses null keys.
  */
 import { ErrorCode, errorInfo } from '../protocol/errors.js';
 import type { ProduceRequest } from '../protocol/generated/messages/ProduceRequest.js';
@@ -18,6 +20,8 @@ import type { Input } from '../protocol/primitives/types.js';
 import { checkProduceRecords } from '../protocol/records/produce-check.js';
 import { validateClientBatch, validateRecordBatch } from '../protocol/records/validate.js';
 import type { RecordBatch } from '../protocol/records/record-batch.js';
+import { recordsOf } from '../protocol/records/record-iterator.js';
+import { DecodeError } from '../protocol/primitives/decode-error.js';
 import { AppendRejectedError } from '../storage/log-errors.js';
 import { isStorageError } from '../storage/errors.js';
 import type { BrokerServices, Handler } from './types.js';
@@ -54,6 +58,27 @@ function checkTimestamp(batch: RecordBatch, nowMs: number, beforeMaxMs: number, 
   }
 }
 
+/** Largest decompressed records section accepted from a producer. */
+const MAX_UNCOMPRESSED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Kafka's LogValidator reads every record of a produced batch (decompressing if needed): a batch
+ * whose CRC is right but whose records do not parse is CORRUPT_MESSAGE, and a compacted topic
+ * refuses records without a key. Stored batches must be readable by every consumer.
+ */
+function checkRecords(batch: RecordBatch, compacted: boolean): void {
+  try {
+    for (const r of recordsOf(batch, { maxUncompressedBytes: MAX_UNCOMPRESSED_BYTES })) {
+      if (compacted && r.key === null) {
+        throw new ProduceProblem(ErrorCode.INVALID_RECORD, 'Compacted topic cannot accept message without key in topic partition');
+      }
+    }
+  } catch (e) {
+    if (e instanceof DecodeError) throw new ProduceProblem(ErrorCode.CORRUPT_MESSAGE, `Record is corrupt: ${e.message}`);
+    throw e;
+  }
+}
+
 async function producePartition(services: BrokerServices, version: number, topic: string, index: number, records: Buffer | null): Promise<PartitionOutcome> {
   const outcome: PartitionOutcome = { index, errorCode: 0, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, durable: null };
   const partition = services.replicas.get(topic, index);
@@ -69,6 +94,7 @@ async function producePartition(services: BrokerServices, version: number, topic
     if (valid.batch.sizeInBytes > cfg.maxMessageBytes) {
       throw new ProduceProblem(ErrorCode.MESSAGE_TOO_LARGE, `The batch of ${valid.batch.sizeInBytes} bytes is larger than max.message.bytes (${cfg.maxMessageBytes})`);
     }
+    checkRecords(valid.batch, cfg.cleanupPolicy.compact);
     const now = services.nowMs();
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
     if (!logAppendTime) checkTimestamp(valid.batch, now, cfg.messageTimestampBeforeMaxMs, cfg.messageTimestampAfterMaxMs);
