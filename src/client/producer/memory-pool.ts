@@ -18,7 +18,8 @@ export class MemoryPool {
   private availableBytes: number;
   private readonly waiters: Waiter[] = [];
 
-  constructor(totalBytes: number) {
+  /** `onWaiting` is called when a reservation starts waiting (the sender then sends what it has). */
+  constructor(totalBytes: number, private readonly onWaiting: () => void = () => undefined) {
     this.totalBytes = totalBytes;
     this.availableBytes = totalBytes;
   }
@@ -55,6 +56,7 @@ export class MemoryPool {
         }, Math.max(0, deadlineMs - Date.now())),
       };
       this.waiters.push(waiter);
+      this.onWaiting();
     });
   }
 

@@ -67,7 +67,7 @@ export class Producer {
     this.config = config;
     this.logger = logger;
     this.cluster = new Cluster({ config, clientId, maxInFlight: config.maxInFlightRequestsPerConnection, allowAutoTopicCreation: true, logger });
-    this.pool = new MemoryPool(config.bufferMemory);
+    this.pool = new MemoryPool(config.bufferMemory, () => this.sender.wakeup());
     this.partitioner = new Partitioner(config.batchSize, config.partitionerIgnoreKeys);
     this.sender = new Sender(config, this.cluster, this.accumulator, this.pool, logger);
   }
@@ -122,8 +122,9 @@ export class Producer {
 
   /** Resolves when every record sent before the call is acknowledged or failed (never rejects). */
   async flush(): Promise<void> {
-    const startMs = Date.now();
+    // Sends made before the call that still waited for metadata or memory are appended by now.
     await this.slowChain;
+    const startMs = Date.now();
     this.sender.flushing++;
     this.sender.wakeup();
     try {
