@@ -4,6 +4,7 @@
  * Never part of `npm test`.
  */
 import { benchBroker } from './broker.js';
+import { benchCliPerf } from './cli-perf.js';
 import { benchCodec } from './codec.js';
 import { benchStorage } from './storage.js';
 
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   if (records) benches.push(records);
   // Last: the slowest (about 3 minutes), and it needs kperf from ../shared/bench.
   benches.push({ name: 'broker', run: benchBroker });
+  // Our client (the perf tools) against librdkafka (kperf) on one broker: about 30 s.
+  benches.push({ name: 'cli perf', run: benchCliPerf });
   const only = process.argv[2];
   for (const b of benches) {
     if (only !== undefined && !b.name.includes(only)) continue;

@@ -10,6 +10,7 @@ import { loadProperties } from './common.js';
 import { ToolError, UsageError } from './errors.js';
 import { openProducer } from './lazy.js';
 import { ProducerStats, Throttler } from './perf-stats.js';
+import type { RecordMetadata } from '../client/types.js';
 import { isMain, main, type Tool } from './run.js';
 
 export const spec: ToolSpec = {
@@ -105,6 +106,9 @@ export function parseConfig(args: ParsedArgs, readFile: (p: string) => string = 
   };
 }
 
+/** Records allowed to wait for their acknowledgement before the loop waits. */
+const MAX_OUTSTANDING = 50_000;
+
 /** Random upper-case letters (Kafka's payload alphabet), reused at shifting offsets. */
 function letterPool(bytes: number): Buffer {
   const pool = Buffer.allocUnsafe(bytes);
@@ -126,45 +130,67 @@ export const tool: Tool = {
       io.stdout.write(`${line}\n`);
     };
     const producer = await openProducer(c.bootstrap, c.props, io);
-    const pool = c.recordSize === null ? null : letterPool(Math.max(1 << 20, c.recordSize * 2));
-    let poolOffset = 0;
+    // Payloads: views of a pool of random letters (built once; records never modify them), so the
+    // loop allocates nothing per record but what the client needs.
+    const fixedPayloads: Buffer[] = [];
+    if (c.recordSize !== null) {
+      const size = c.recordSize;
+      const pool = letterPool(Math.max(1 << 20, size * 2));
+      for (let off = 0; fixedPayloads.length < 4096 && off + size <= pool.length; off += 61) fixedPayloads.push(pool.subarray(off, off + size));
+    }
     const payloadFor = (i: number): Buffer => {
-      if (pool !== null) {
-        const size = c.recordSize!;
-        if (poolOffset + size > pool.length) poolOffset = 0;
-        const p = pool.subarray(poolOffset, poolOffset + size);
-        poolOffset += 61; // a prime stride: consecutive records differ
-        return p;
-      }
+      if (fixedPayloads.length > 0) return fixedPayloads[i % fixedPayloads.length]!;
       if (c.payloads.length > 0) return c.payloads[Math.floor(Math.random() * c.payloads.length)]!;
       return Buffer.from(String(i), 'utf8');
     };
     if (c.warmupRecords > 0) print(`Warmup first ${c.warmupRecords} records. Steady state results will print after the complete test summary.`);
     const stats = new ProducerStats(c.numRecords, Date.now, print);
     let steady: ProducerStats | null = null;
+    let steadyFrom = Infinity;
     const throttler = new Throttler(c.throughput, Date.now());
     let failures = 0;
     let firstError: Error | null = null;
+    // Acknowledgements: one shared handler, no closure per record. The record's timestamp is its
+    // send time (what the client would stamp anyway), so the ack carries its own latency.
+    let outstanding = 0;
+    let wake: (() => void) | null = null;
+    let acked = 0;
+    const settled = (): void => {
+      outstanding--;
+      if (wake !== null && outstanding <= MAX_OUTSTANDING / 2) {
+        const w = wake;
+        wake = null;
+        w();
+      }
+    };
+    const onAckSized = (m: RecordMetadata, bytes: number): void => {
+      const now = Date.now();
+      const latency = now - m.timestamp;
+      stats.record(latency, bytes, now);
+      if (acked++ >= steadyFrom) steady?.record(latency, bytes, now);
+      settled();
+    };
+    const fixedSize = c.recordSize;
+    const onAck = fixedSize === null ? null : (m: RecordMetadata): void => onAckSized(m, fixedSize);
+    const onError = (e: unknown): void => {
+      failures++;
+      firstError ??= e instanceof Error ? e : new Error(String(e));
+      settled();
+    };
     try {
       for (let i = 0; i < c.numRecords && !io.signal.aborted; i++) {
         const payload = payloadFor(i);
         const sendMs = Date.now();
-        if (c.warmupRecords > 0 && i === c.warmupRecords) steady = new ProducerStats(c.numRecords - c.warmupRecords, Date.now, print, 5_000, ' steady state');
-        const s = steady;
-        // send() may wait for buffer memory (backpressure); the acknowledgement comes later.
-        await producer.enqueue({ topic: c.topic, value: payload }, (e) => {
-          const now = Date.now();
-          if (e === null) {
-            stats.record(now - sendMs, payload.length, now);
-            s?.record(now - sendMs, payload.length, now);
-          } else {
-            failures++;
-            firstError ??= e;
-          }
-        });
+        if (c.warmupRecords > 0 && i === c.warmupRecords) {
+          steady = new ProducerStats(c.numRecords - c.warmupRecords, Date.now, print, 5_000, ' steady state');
+          steadyFrom = i;
+        }
+        outstanding++;
+        producer.send({ topic: c.topic, value: payload, timestamp: sendMs }).then(onAck ?? ((m) => onAckSized(m, payload.length)), onError);
+        if (outstanding >= MAX_OUTSTANDING) await new Promise<void>((r) => (wake = r));
         const wait = throttler.delayMs(i + 1, sendMs);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (failures > 0 && failures === i + 1 && i >= 1000) break; // nothing gets through
+        if (failures > 1000 && failures >= i) break; // nothing gets through
       }
       await producer.flush();
     } finally {
