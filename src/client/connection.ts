@@ -87,6 +87,8 @@ interface Pending {
 interface InFlight {
   apiKey: number;
   version: number;
+  /** The request, kept to send it again at a lower version (see onFrame). */
+  pending: Pending;
   resolve: (r: Response<any>) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -105,6 +107,8 @@ export class BrokerConnection {
   private readonly queue: Pending[] = [];
   private readonly inFlight = new Map<number, InFlight>();
   private nextCorrelationId = 1;
+  /** Highest version to use per API after a server's answers at higher versions did not parse. */
+  private readonly versionCaps = new Map<number, number>();
   private throttledUntilMs = 0;
   private throttleTimer: NodeJS.Timeout | null = null;
   private chunks: Buffer[] = [];
@@ -189,7 +193,8 @@ export class BrokerConnection {
 
   /** The version that a request of `apiKey` would use here. Throws UNSUPPORTED_VERSION. */
   versionFor(apiKey: number, maxVersion?: number): number {
-    return chooseVersion(apiKey, this.apiVersions.get(apiKey), maxVersion);
+    const cap = this.versionCaps.get(apiKey);
+    return chooseVersion(apiKey, this.apiVersions.get(apiKey), cap === undefined ? maxVersion : Math.min(cap, maxVersion ?? cap));
   }
 
   /**
@@ -296,7 +301,7 @@ export class BrokerConnection {
           }),
         );
       }, timeoutMs);
-      this.inFlight.set(correlationId, { apiKey: p.apiKey, version, resolve: p.resolve, reject: p.reject, timer });
+      this.inFlight.set(correlationId, { apiKey: p.apiKey, version, pending: p, resolve: p.resolve, reject: p.reject, timer });
       this.socket.write(frame);
     }
     if (corked) this.socket.uncork();
@@ -373,9 +378,10 @@ export class BrokerConnection {
     // KIP-511: an ApiVersions version the broker does not know is answered with a v0 body.
     if (f.apiKey === ApiKey.ApiVersions && version > 0 && payload.length >= 6 && payload.readInt16BE(4) === ErrorCode.UNSUPPORTED_VERSION) version = 0;
     let body: any;
+    let trailing = 0;
     try {
       try {
-        body = decodeBody(payload, f.apiKey, version, (n) => this.options.logger.debug?.(`${this.address}: ${n} bytes after the ${apiName(f.apiKey)} v${version} response, ignored`));
+        body = decodeBody(payload, f.apiKey, version, (n) => (trailing = n));
       } catch (e) {
         // Some servers answer an unknown ApiVersions version with a body no version decodes
         // (librdkafka's mock): without the broker's list, negotiation steps down one version.
@@ -387,6 +393,26 @@ export class BrokerConnection {
       f.reject(err);
       this.close(err);
       return;
+    }
+    if (trailing > 0 && f.pending.version === undefined) {
+      // Bytes left over mean the server wrote this version differently from the spec (librdkafka
+      // 2.0's mock writes an extra int32 per partition in ListOffsets v4+). The answer cannot be
+      // trusted: send the request again one version lower, and stay there on this connection.
+      const lower = version - 1;
+      let usable = false;
+      try {
+        usable = this.versionFor(f.apiKey, lower) === lower;
+      } catch {
+        usable = false;
+      }
+      if (usable) {
+        this.options.logger.warn(`${this.address}: ${trailing} bytes after a ${apiName(f.apiKey)} v${version} answer; using v${lower} on this connection`);
+        this.versionCaps.set(f.apiKey, lower);
+        this.queue.unshift(f.pending);
+        this.pump();
+        return;
+      }
+      this.options.logger.debug?.(`${this.address}: ${trailing} bytes after the ${apiName(f.apiKey)} v${version} response, ignored`);
     }
     const throttleMs = typeof body?.throttleTimeMs === 'number' ? body.throttleTimeMs : 0;
     if (throttleMs > 0 && version >= (CLIENT_THROTTLE_FROM.get(f.apiKey) ?? 0)) {

@@ -42,6 +42,9 @@ export interface RecordMetadata {
   offset: number;
   /** The record's create time, or the broker's append time for LogAppendTime topics. */
   timestamp: number;
+  /** Bytes of the key and value as sent (-1 for null), as Kafka's RecordMetadata reports them. */
+  serializedKeySize: number;
+  serializedValueSize: number;
 }
 
 export type TimestampTypeName = 'CreateTime' | 'LogAppendTime';

@@ -143,3 +143,27 @@ test('a dead bootstrap server is skipped for a live one; no live server fails wi
   assert.ok(Date.now() - t < 2000);
   await dead.close();
 });
+
+test('an answer with bytes left over is sent again one version lower (a server that writes a version off-spec)', async () => {
+  const { encodeResponse } = await import('../../src/protocol/frames.js');
+  const b = await fake({
+    versions: new Map([[18, [0, 3]], [2, [1, 5]]]),
+    handle: (req) => {
+      if (req.apiKey !== 2) return undefined;
+      const body = { throttleTimeMs: 0, topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 0, timestamp: -1n, offset: 5n, leaderEpoch: -1 }] }] };
+      const frame = encodeResponse(2, req.version, req.correlationId, body);
+      if (req.version < 4) return { raw: frame };
+      const padded = Buffer.concat([frame, Buffer.alloc(4, 0xff)]);
+      padded.writeInt32BE(padded.length - 4, 0);
+      return { raw: padded };
+    },
+  });
+  const conn = await connect(b);
+  const build = () => ({ replicaId: -1, topics: [{ name: 't', partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+  const first = await conn.request<any>(2, build);
+  assert.equal(first.version, 3);
+  assert.equal(first.body.topics[0].partitions[0].offset, 5n);
+  await conn.request(2, build);
+  assert.deepEqual(b.requests(2).map((r) => r.version), [5, 4, 3, 3]);
+  conn.close();
+});

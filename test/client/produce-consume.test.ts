@@ -90,6 +90,9 @@ for (const codec of ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const) {
       assert.equal(r.topic, topic);
       assert.equal(r.partition, 0);
       assert.equal(r.timestamp, sent[i]!.timestamp);
+      const s = sent[i]!;
+      assert.equal(r.serializedKeySize, s.key == null ? -1 : Buffer.byteLength(s.key as string));
+      assert.equal(r.serializedValueSize, s.value === null ? -1 : (s.value as Buffer).length);
     });
     assert.ok(producer.stats.requests < 10, `batched: ${producer.stats.requests} requests for 60 records`);
     check(await readAll(topic, [0], sent.length), sent, sent.map((_, i) => i));

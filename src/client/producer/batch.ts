@@ -105,6 +105,8 @@ export class ProducerBatch {
         partition: this.partition,
         offset: baseOffset < 0 ? -1 : baseOffset + i,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : r.record.timestamp,
+        serializedKeySize: r.record.key == null ? -1 : r.record.key.length,
+        serializedValueSize: r.record.value == null ? -1 : r.record.value.length,
       });
     }
     this.settle();
