@@ -97,6 +97,7 @@ export class Cluster {
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
   private readonly metadataListeners: (() => void)[] = [];
+  private readonly maintenanceListeners: ((nowMs: number) => void)[] = [];
   private maintenanceTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -120,6 +121,11 @@ export class Cluster {
     return this.closed;
   }
 
+  /** Called on every maintenance tick (at most every 30 s). */
+  onMaintenance(listener: (nowMs: number) => void): void {
+    this.maintenanceListeners.push(listener);
+  }
+
   /** Called after every metadata update. */
   onMetadata(listener: () => void): void {
     this.metadataListeners.push(listener);
@@ -132,6 +138,7 @@ export class Cluster {
   private maintain(): void {
     if (this.closed) return;
     const now = Date.now();
+    for (const l of this.maintenanceListeners) l(now);
     if (this.interest.size > 0 && now - this.lastRefreshMs >= this.config.metadataMaxAgeMs) {
       this.refreshMetadata().catch((e) => this.logger.warn(`metadata refresh failed: ${(e as Error).message}`));
     }

@@ -199,6 +199,7 @@ export const CONSUMER_CONFIG = {
   ...COMMON_CONFIG,
   groupId: nullableStr('group.id', 'Consumer group (needs consumer groups: issue 6). assign() works without one.'),
   groupInstanceId: nullableStr('group.instance.id', 'Static group membership id (with consumer groups).'),
+  allowAutoCreateTopics: bool('allow.auto.create.topics', true, 'Let metadata requests for assigned topics auto-create them (when the broker allows it: auto.create.topics.enable).'),
   autoOffsetReset: oneOf('auto.offset.reset', 'latest', ['latest', 'earliest', 'none'], 'Where to start when there is no position or it is out of range: latest, earliest, or none (fail).'),
   enableAutoCommit: bool('enable.auto.commit', true, 'Commit positions periodically (with consumer groups).'),
   autoCommitIntervalMs: int('auto.commit.interval.ms', 5_000, 0, 'Auto-commit period (with consumer groups).'),

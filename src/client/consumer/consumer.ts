@@ -85,7 +85,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   constructor(config: ConsumerConfig, clientId: string, logger: ClientLogger) {
     this.config = config;
     this.logger = logger;
-    this.cluster = new Cluster({ config, clientId, maxInFlight: 5, allowAutoTopicCreation: false, logger });
+    this.cluster = new Cluster({ config, clientId, maxInFlight: 5, allowAutoTopicCreation: config.allowAutoCreateTopics, logger });
     this.cluster.onMetadata(() => this.maybeFetch());
   }
 

@@ -45,8 +45,8 @@ export class Accumulator {
     return this.queues.values();
   }
 
-  /** Appends a record; returns whether its batch is now full (worth waking the sender for). */
-  append(topic: string, partition: number, record: PendingRecord, batchSize: number, nowMs: number): boolean {
+  /** Appends a record to the partition's open batch (a new one when it is full). */
+  append(topic: string, partition: number, record: PendingRecord, batchSize: number, nowMs: number): void {
     const q = this.queue(topic, partition);
     let batch = q.batches[q.batches.length - 1];
     if (batch === undefined || batch.closed || !batch.fits(record.bytes, batchSize)) {
@@ -56,7 +56,6 @@ export class Accumulator {
       this.incomplete.add(batch);
     }
     batch.add(record, record.bytes);
-    return q.batches.length > 1 || batch.estimatedBytes >= batchSize;
   }
 
   /** Puts a batch back at the front of its queue for a retry. */

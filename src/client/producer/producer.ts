@@ -60,6 +60,8 @@ export class Producer {
   private slowPending = 0;
   private closing = false;
   private closedPromise: Promise<void> | null = null;
+  /** Last append per topic (metadata.max.idle.ms). */
+  private readonly topicUsedMs = new Map<string, number>();
 
   /** @internal Use `kafka.producer(config)`. */
   constructor(config: ProducerConfig, clientId: string, logger: ClientLogger) {
@@ -70,6 +72,18 @@ export class Producer {
     this.pool = new MemoryPool(config.bufferMemory, () => this.sender.wakeup());
     this.partitioner = new Partitioner(config.batchSize, config.partitionerIgnoreKeys);
     this.sender = new Sender(config, this.cluster, this.accumulator, this.pool, logger);
+    this.cluster.onMaintenance((now) => this.forgetIdleTopics(now));
+  }
+
+  /** metadata.max.idle.ms: topics not produced to for that long leave the metadata refreshes. */
+  private forgetIdleTopics(nowMs: number): void {
+    for (const [topic, usedMs] of this.topicUsedMs) {
+      if (nowMs - usedMs < this.config.metadataMaxIdleMs) continue;
+      if ([...this.accumulator.incomplete].some((b) => b.topic === topic)) continue;
+      this.topicUsedMs.delete(topic);
+      this.cluster.interest.delete(topic);
+      this.cluster.topics.delete(topic);
+    }
   }
 
   /** Requests and batches sent so far (for tests and tools). */
@@ -197,10 +211,11 @@ export class Producer {
 
   private append(topic: string, partition: number, input: RecordInput & { timestamp: number }, bytes: number): Promise<RecordMetadata> {
     this.cluster.interest.add(topic);
+    const nowMs = Date.now();
+    this.topicUsedMs.set(topic, nowMs);
     return new Promise<RecordMetadata>((resolve, reject) => {
       const pending: PendingRecord = { record: input, bytes, resolve, reject };
-      const full = this.accumulator.append(topic, partition, pending, this.config.batchSize, Date.now());
-      void full;
+      this.accumulator.append(topic, partition, pending, this.config.batchSize, nowMs);
       this.sender.wakeup();
     });
   }
