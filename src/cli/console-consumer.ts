@@ -168,7 +168,11 @@ export const tool: Tool = {
         await consumer.assign([{ topic: o.topics![0]!, partition: o.partition }], o.startAt);
       } else {
         const topics = o.topics ?? (await consumer.listTopics()).filter((t) => !INTERNAL_TOPICS.has(t) && o.include!(t));
-        const partitions = await consumer.partitionsOf(topics);
+        const partitions = await consumer.partitionsOf(topics, {
+          signal: io.signal,
+          deadlineMs: o.timeoutMs === Infinity ? undefined : Date.now() + o.timeoutMs,
+          onWait: (missing) => io.stderr.write(`WARN Topic ${missing.join(', ')} does not exist yet (UNKNOWN_TOPIC_OR_PARTITION); waiting for it\n`),
+        });
         await consumer.assign(partitions, o.startAt);
       }
       let lastRecordMs = Date.now();

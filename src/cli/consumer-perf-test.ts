@@ -83,7 +83,7 @@ export const tool: Tool = {
         : (await consumer.listTopics()).filter((t) => !INTERNAL_TOPICS.has(t) && topicFilter(args.string('include')!)(t));
       const joinStart = Date.now();
       if (group !== null && args.has('group')) await consumer.subscribe(group, topics);
-      else await consumer.assign(await consumer.partitionsOf(topics), args.has('from-latest') ? 'latest' : 'earliest');
+      else await consumer.assign(await consumer.partitionsOf(topics, { signal: io.signal, deadlineMs: Date.now() + timeoutMs }), args.has('from-latest') ? 'latest' : 'earliest');
       joinTimeMs = Date.now() - joinStart;
       let now = Date.now();
       let lastReportMs = now;

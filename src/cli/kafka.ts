@@ -7,6 +7,7 @@
  */
 import { Kafka, type Admin, type Consumer, type Producer } from '../client/index.js';
 import { BrokerConnection } from '../client/connection.js';
+import { metadataRequest } from '../client/cluster.js';
 import type {
   BrokerApiVersions,
   ClusterDescription,
@@ -333,19 +334,38 @@ export class CliConsumer {
     return this.admin.listTopics({ listInternal: true });
   }
 
-  /** Every partition of the topics; a topic that does not exist is a ToolError naming it. */
-  async partitionsOf(topics: readonly string[]): Promise<TopicPartition[]> {
+  /**
+   * Every partition of the topics. Like Kafka's consumer, a topic that does not exist yet is
+   * asked for with auto-creation allowed (the broker's auto.create.topics.enable decides), then
+   * waited for, until `signal` aborts or `deadlineMs` passes (then a ToolError naming it).
+   */
+  async partitionsOf(topics: readonly string[], options: { signal?: AbortSignal; deadlineMs?: number; onWait?: (missing: string[]) => void } = {}): Promise<TopicPartition[]> {
     if (topics.length === 0) return [];
-    let described: TopicDescription[];
-    try {
-      described = await this.admin.describeTopics(topics);
-    } catch (e) {
-      if (e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
-        throw new ToolError(`Topic '${(e.context?.['topic'] as string | undefined) ?? topics.join(',')}' does not exist`);
+    let warned = false;
+    for (let attempt = 0; ; attempt++) {
+      const missing: string[] = [];
+      const found: TopicPartition[] = [];
+      for (const t of topics) {
+        try {
+          const [d] = await this.admin.describeTopics([t]);
+          found.push(...d!.partitions.map((p) => ({ topic: d!.topic, partition: p.partition })));
+        } catch (e) {
+          if (e instanceof KafkaError && e.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) missing.push(t);
+          else throw e;
+        }
       }
-      throw e;
+      if (missing.length === 0) return found;
+      if (attempt > 0 && !warned) {
+        options.onWait?.(missing);
+        warned = true;
+      }
+      await this.admin.sendRequest(ApiKey.Metadata, (version) => metadataRequest(missing, true, version)).catch(() => undefined);
+      if (options.signal?.aborted) return [];
+      if (options.deadlineMs !== undefined && Date.now() >= options.deadlineMs) {
+        throw new ToolError(`Topic${missing.length > 1 ? 's' : ''} ${missing.map((m) => `'${m}'`).join(', ')} do${missing.length > 1 ? '' : 'es'} not exist`);
+      }
+      await new Promise((r) => setTimeout(r, attempt === 0 ? 50 : 300));
     }
-    return described.flatMap((d) => d.partitions.map((p) => ({ topic: d.topic, partition: p.partition })));
   }
 
   async assign(partitions: readonly TopicPartition[], startAt: StartAt): Promise<void> {

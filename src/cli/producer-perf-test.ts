@@ -106,8 +106,16 @@ export function parseConfig(args: ParsedArgs, readFile: (p: string) => string = 
   };
 }
 
-/** Records allowed to wait for their acknowledgement before the loop waits. */
-const MAX_OUTSTANDING = 50_000;
+/**
+ * Records allowed to wait for their acknowledgement before the loop waits: at most 50,000, and
+ * no more than fit in three quarters of buffer.memory, so send() stays on the client's fast path
+ * (a send that has to wait for memory queues behind a promise chain).
+ */
+export function maxOutstanding(props: Record<string, string>, recordBytes: number): number {
+  const memory = Number(props['buffer.memory'] ?? 33_554_432);
+  const perRecord = recordBytes + 80; // record framing and the batch's share, roughly
+  return Math.max(100, Math.min(50_000, Math.floor((Number.isFinite(memory) ? memory : 33_554_432) * 0.75 / perRecord)));
+}
 
 /** Random upper-case letters (Kafka's payload alphabet), reused at shifting offsets. */
 function letterPool(bytes: number): Buffer {
@@ -152,6 +160,7 @@ export const tool: Tool = {
     let firstError: Error | null = null;
     // Acknowledgements: one shared handler, no closure per record. The record's timestamp is its
     // send time (what the client would stamp anyway), so the ack carries its own latency.
+    const MAX_OUTSTANDING = maxOutstanding(c.props, c.recordSize ?? c.payloads.reduce((m, p) => Math.max(m, p.length), 16));
     let outstanding = 0;
     let wake: (() => void) | null = null;
     let acked = 0;

@@ -97,8 +97,13 @@ test('console producer and consumer: keys, headers, partition/offset, print.* pr
   assert.ok(timeout.elapsedMs < 8_000);
 });
 
-test('console consumer: Ctrl-C prints the total; --group needs consumer groups', async () => {
+test('console consumer: started before its topic exists; Ctrl-C prints the total; --group needs consumer groups', async () => {
+  const early = start('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'later', '--from-beginning', '--max-messages', '1']);
+  await new Promise((r) => setTimeout(r, 500));
   ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'a\nb\nc\n' }));
+  ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'later'], { stdin: 'finally\n' }));
+  const e = ok(await early.result);
+  assert.equal(e.stdout, 'finally\n');
   const c = start('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--from-beginning']);
   await c.waitForStdout('a\nb\nc\n');
   c.child.kill('SIGINT');
