@@ -167,3 +167,44 @@ test('an answer with bytes left over is sent again one version lower (a server t
   assert.deepEqual(b.requests(2).map((r) => r.version), [5, 4, 3, 3]);
   conn.close();
 });
+
+test('consumer follows a partition leader to another broker after NOT_LEADER_OR_FOLLOWER', async () => {
+  const { buildRecordBatch } = await import('../../src/protocol/records/builder.js');
+  let leader = 1;
+  const fetchBody = (req: any, errorCode: number, records: Buffer | null) => ({
+    throttleTimeMs: 0,
+    errorCode: 0,
+    sessionId: 0,
+    responses: req.body.topics.map((t: any) => ({
+      topic: t.topic,
+      topicId: t.topicId,
+      partitions: t.partitions.map((p: any) => ({ partitionIndex: p.partition, errorCode, highWatermark: 3n, lastStableOffset: 3n, logStartOffset: 0n, abortedTransactions: null, preferredReadReplica: -1, records })),
+    })),
+  });
+  const handle = (req: any, broker: FakeBroker) => {
+    if (req.apiKey === 3) return { body: metadataBody([a, b], { moving: [leader] }) };
+    if (req.apiKey === 1) {
+      if (broker.nodeId !== leader) return { body: fetchBody(req, 6, null) };
+      const offset = Number(req.body.topics[0].partitions[0].fetchOffset);
+      const batch = buildRecordBatch([0, 1, 2].map((i) => ({ value: Buffer.from(`from-${broker.nodeId}-${i}`), timestamp: 1 })), { baseOffset: 0 });
+      return { body: fetchBody(req, 0, offset < 3 ? batch : null) };
+    }
+    return undefined;
+  };
+  const a: FakeBroker = await fake({ nodeId: 1, handle });
+  const b: FakeBroker = await fake({ nodeId: 2, handle });
+  const consumer = new Kafka({ 'bootstrap.servers': a.address, 'retry.backoff.ms': 10 }).consumer({ 'fetch.max.wait.ms': 10 });
+  consumer.assign([{ topic: 'moving', partition: 0, offset: 1 }]);
+  const got = [];
+  for (let i = 0; i < 50 && got.length < 2; i++) got.push(...(await consumer.poll(50)));
+  assert.deepEqual(got.map((r) => [r.offset, r.value?.toString()]), [[1, 'from-1-1'], [2, 'from-1-2']]);
+  leader = 2; // broker 1 now answers NOT_LEADER_OR_FOLLOWER; metadata names broker 2
+  const fetchesAtA = a.requests(1).length;
+  consumer.seek({ topic: 'moving', partition: 0 }, 0);
+  const moved = [];
+  for (let i = 0; i < 50 && moved.length < 3; i++) moved.push(...(await consumer.poll(50)));
+  assert.deepEqual(moved.map((r) => [r.offset, r.value?.toString()]), [[0, 'from-2-0'], [1, 'from-2-1'], [2, 'from-2-2']]);
+  assert.ok(a.requests(1).length > fetchesAtA, 'tried the old leader first');
+  assert.ok(b.requests(1).length >= 1);
+  await consumer.close();
+});
