@@ -171,9 +171,12 @@ export class BrokerConnection {
     return this.inFlight.size;
   }
 
-  /** True when a new request would be sent at once (not queued behind others or a throttle). */
+  /**
+   * True while fewer than max-in-flight requests are queued or in flight: a new request goes out
+   * at once, or as soon as a throttle time ends (the connection sends it then by itself).
+   */
   get hasCapacity(): boolean {
-    return !this.closed && this.queue.length === 0 && this.inFlight.size < this.options.maxInFlight && Date.now() >= this.throttledUntilMs;
+    return !this.closed && this.queue.length + this.inFlight.size < this.options.maxInFlight;
   }
 
   /** Requests queued or in flight: how loaded the connection is. */

@@ -208,3 +208,19 @@ test('consumer follows a partition leader to another broker after NOT_LEADER_OR_
   assert.ok(b.requests(1).length >= 1);
   await consumer.close();
 });
+
+test('the producer honours a produce throttle time and still delivers', async () => {
+  const a: FakeBroker = await fake({
+    handle: (req, broker) => {
+      if (req.apiKey === 3) return { body: metadataBody([broker], { t: [1] }) };
+      if (req.apiKey === 0) return { body: { ...(produceBody(req.body, 0, broker.requests(0).length) as object), throttleTimeMs: 300 } };
+      return undefined;
+    },
+  });
+  const producer = new Kafka({ 'bootstrap.servers': a.address }).producer({ 'linger.ms': 0 });
+  assert.equal((await producer.send({ topic: 't', value: 'a' })).offset, 1);
+  assert.equal((await producer.send({ topic: 't', value: 'b' })).offset, 2);
+  const [first, second] = a.requests(0);
+  assert.ok(second!.atMs - first!.atMs >= 250, `second produce ${second!.atMs - first!.atMs} ms after the first`);
+  await producer.close();
+});
