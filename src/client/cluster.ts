@@ -63,11 +63,6 @@ export function isStaleMetadataError(code: number): boolean {
   return STALE_METADATA.has(code);
 }
 
-/** True for errors worth retrying: retriable Kafka errors and connection problems. */
-export function isRetriable(e: unknown): boolean {
-  return e instanceof KafkaError ? e.retriable : false;
-}
-
 interface AddressState {
   connection: BrokerConnection | null;
   connecting: Promise<BrokerConnection> | null;

@@ -568,7 +568,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         });
         this.wake();
         this.maybeFetch();
-      });
+      })
+      .catch((e: unknown) => this.logger.error(`consumer fetch handling failed: ${(e as Error)?.stack ?? String(e)}`));
   }
 
   private onFetchResponse(node: number, states: PartitionState[], body: FetchResponse, version: number, idToTopic: Map<string, string>): void {

@@ -215,7 +215,7 @@ export class Sender {
         for (const b of batches) this.failedAttempt(b, error);
         this.wakeup();
       },
-    );
+    ).catch((e: unknown) => this.logger.error(`producer response handling failed: ${(e as Error)?.stack ?? String(e)}`));
   }
 
   private handleResponse(node: number, batches: ProducerBatch[], response: ProduceResponse): void {
