@@ -19,6 +19,7 @@
  */
 export { Kafka, type KafkaOptions } from './kafka.js';
 export { Producer, type ProducerCloseOptions } from './producer/producer.js';
+export type { SendCallback } from './producer/batch.js';
 export { Consumer } from './consumer/consumer.js';
 export { Admin, type AdminCallOptions, type ValidateOptions } from './admin/admin.js';
 export {

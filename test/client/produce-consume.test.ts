@@ -186,3 +186,25 @@ test('records too large for max.request.size fail with MESSAGE_TOO_LARGE; bad in
   await assert.rejects(producer.send({ topic: 'x', value: 5 as never }), TypeError);
   await producer.close();
 });
+
+test('send(record, callback): no promise; called once with the metadata or the error', async () => {
+  const topic = uniqueTopic('callback');
+  await createTopic(topic);
+  const producer = kafka.producer({ 'linger.ms': 5 });
+  const outcomes: [Error | null, number | undefined][] = [];
+  for (let i = 0; i < 100; i++) {
+    const r = producer.send({ topic, partition: 0, value: `c${i}` }, (error, metadata) => outcomes.push([error, metadata?.offset]));
+    assert.equal(r, undefined);
+  }
+  producer.send({ topic: '', value: 'bad' }, (error) => outcomes.push([error, undefined]));
+  await producer.flush();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(outcomes.length, 101);
+  assert.deepEqual(outcomes.filter(([e]) => e === null).map(([, o]) => o), Array.from({ length: 100 }, (_, i) => i));
+  assert.ok(outcomes.some(([e]) => e instanceof TypeError));
+  await producer.close();
+  const late: (Error | null)[] = [];
+  producer.send({ topic, value: 'late' }, (e) => late.push(e));
+  await new Promise((r) => setImmediate(r));
+  assert.ok(late[0] instanceof Error && /closed/.test(late[0].message));
+});

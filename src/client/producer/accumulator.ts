@@ -28,15 +28,19 @@ export interface ReadyCheck {
 
 export class Accumulator {
   private readonly queues = new Map<string, PartitionQueue>();
+  /** The same queues by topic, then partition (no key string per record). */
+  private readonly byTopic = new Map<string, PartitionQueue[]>();
   /** Every batch not yet completed or failed. */
   readonly incomplete = new Set<ProducerBatch>();
 
   queue(topic: string, partition: number): PartitionQueue {
-    const k = `${topic}\u0000${partition}`;
-    let q = this.queues.get(k);
+    let list = this.byTopic.get(topic);
+    if (list === undefined) this.byTopic.set(topic, (list = []));
+    let q = list[partition];
     if (q === undefined) {
       q = new PartitionQueue(topic, partition);
-      this.queues.set(k, q);
+      list[partition] = q;
+      this.queues.set(`${topic}\u0000${partition}`, q);
     }
     return q;
   }

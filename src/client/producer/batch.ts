@@ -9,11 +9,16 @@ import { buildRecordBatch, type RecordInput } from '../../protocol/records/build
 import { RECORD_BATCH_HEADER_SIZE, type CompressionType } from '../../protocol/records/record-batch.js';
 import type { RecordMetadata } from '../types.js';
 
+/** Kafka's send(record, callback): called once, with the error or with the metadata. */
+export type SendCallback = (error: Error | null, metadata?: RecordMetadata) => void;
+
+/** A queued record and how to report its outcome: a promise's functions, or a callback. */
 export interface PendingRecord {
   readonly record: RecordInput & { readonly timestamp: number };
   readonly bytes: number;
-  readonly resolve: (m: RecordMetadata) => void;
-  readonly reject: (e: Error) => void;
+  readonly resolve: ((m: RecordMetadata) => void) | null;
+  readonly reject: ((e: Error) => void) | null;
+  readonly callback: SendCallback | null;
 }
 
 /** A record's footprint in a batch, in bytes (close to exact: deltas are estimated small). */
@@ -30,6 +35,17 @@ export function estimateRecordBytes(record: RecordInput): number {
     body += sizeOfVarint(k) + k + (h.value === null ? 1 : sizeOfVarint(h.value.length) + h.value.length);
   }
   return sizeOfVarint(body) + body;
+}
+
+/** A user callback that throws must not break the producer: its error is rethrown asynchronously. */
+function callSafely(callback: SendCallback, error: Error | null, metadata?: RecordMetadata): void {
+  try {
+    callback(error, metadata);
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
+  }
 }
 
 export interface BuildSettings {
@@ -100,14 +116,16 @@ export class ProducerBatch {
     this.done = true;
     for (let i = 0; i < this.records.length; i++) {
       const r = this.records[i]!;
-      r.resolve({
+      const metadata: RecordMetadata = {
         topic: this.topic,
         partition: this.partition,
         offset: baseOffset < 0 ? -1 : baseOffset + i,
         timestamp: logAppendTimeMs >= 0 ? logAppendTimeMs : r.record.timestamp,
         serializedKeySize: r.record.key == null ? -1 : r.record.key.length,
         serializedValueSize: r.record.value == null ? -1 : r.record.value.length,
-      });
+      };
+      if (r.callback !== null) callSafely(r.callback, null, metadata);
+      else r.resolve!(metadata);
     }
     this.settle();
   }
@@ -115,7 +133,10 @@ export class ProducerBatch {
   fail(error: Error): void {
     if (this.done) return;
     this.done = true;
-    for (const r of this.records) r.reject(error);
+    for (const r of this.records) {
+      if (r.callback !== null) callSafely(r.callback, error);
+      else r.reject!(error);
+    }
     this.settle();
   }
 

@@ -15,7 +15,7 @@ import { checkProducerConfig, type ProducerConfig } from '../config.js';
 import { ClientClosedError } from '../errors.js';
 import type { ClientLogger, HeadersInput, ProducerRecord, RecordMetadata } from '../types.js';
 import { Accumulator } from './accumulator.js';
-import { estimateRecordBytes, type PendingRecord } from './batch.js';
+import { estimateRecordBytes, type PendingRecord, type SendCallback } from './batch.js';
 import { MemoryPool } from './memory-pool.js';
 import { Partitioner } from './partitioner.js';
 import { Sender, type SenderStats } from './sender.js';
@@ -33,8 +33,10 @@ function toBytes(v: Buffer | Uint8Array | string | null | undefined, what: strin
   throw new TypeError(`${what} must be a Buffer, Uint8Array, string or null`);
 }
 
-function toHeaders(h: HeadersInput | undefined): RecordHeaderInput[] {
-  if (h === undefined) return [];
+const NO_HEADERS: readonly RecordHeaderInput[] = Object.freeze([]);
+
+function toHeaders(h: HeadersInput | undefined): readonly RecordHeaderInput[] {
+  if (h === undefined) return NO_HEADERS;
   const out: RecordHeaderInput[] = [];
   if (Array.isArray(h)) {
     for (const e of h as readonly { key: string; value: Buffer | Uint8Array | string | null }[]) {
@@ -95,9 +97,26 @@ export class Producer {
    * Queues one record and resolves when it is acknowledged. Rejects with a KafkaError
    * (REQUEST_TIMED_OUT after max.block.ms or delivery.timeout.ms, MESSAGE_TOO_LARGE, or the
    * broker's error), ClientClosedError after close(), or TypeError for malformed input.
+   * With a `callback` (Kafka's send(record, callback)), returns nothing and calls it once with
+   * (error) or (null, metadata) instead: no promise per record, for high-rate producers.
    */
-  send(record: ProducerRecord): Promise<RecordMetadata> {
-    if (this.closing) return Promise.reject(new ClientClosedError('Cannot send after the producer is closed.'));
+  send(record: ProducerRecord): Promise<RecordMetadata>;
+  send(record: ProducerRecord, callback: SendCallback): void;
+  send(record: ProducerRecord, callback?: SendCallback): Promise<RecordMetadata> | void {
+    if (callback !== undefined) {
+      this.sendWith(record, null, null, callback);
+      return;
+    }
+    return new Promise<RecordMetadata>((resolve, reject) => this.sendWith(record, resolve, reject, null));
+  }
+
+  private sendWith(record: ProducerRecord, resolve: ((m: RecordMetadata) => void) | null, reject: ((e: Error) => void) | null, callback: SendCallback | null): void {
+    const fail = (e: unknown): void => {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (callback !== null) queueMicrotask(() => callback(error));
+      else reject!(error);
+    };
+    if (this.closing) return fail(new ClientClosedError('Cannot send after the producer is closed.'));
     let input: RecordInput & { timestamp: number };
     let bytes: number;
     try {
@@ -110,28 +129,36 @@ export class Producer {
       input = { key: toBytes(record.key, 'key'), value: toBytes(record.value, 'value'), headers: toHeaders(record.headers), timestamp };
       bytes = estimateRecordBytes(input);
     } catch (e) {
-      return Promise.reject(e);
+      return fail(e);
     }
     const size = bytes + RECORD_BATCH_HEADER_SIZE;
     if (size > this.config.maxRequestSize) {
-      return Promise.reject(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The message is ${size} bytes when serialized which is larger than ${this.config.maxRequestSize}, which is the value of the max.request.size configuration.`, { topic: record.topic }));
+      return fail(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The message is ${size} bytes when serialized which is larger than ${this.config.maxRequestSize}, which is the value of the max.request.size configuration.`, { topic: record.topic }));
     }
     if (size > this.config.bufferMemory) {
-      return Promise.reject(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`, { topic: record.topic }));
+      return fail(new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `The message is ${size} bytes when serialized which is larger than the total memory buffer you have configured with the buffer.memory configuration.`, { topic: record.topic }));
     }
     // Fast path: metadata known and memory free, and nobody queued ahead of us.
     if (this.slowPending === 0 && this.hasPartition(record.topic, record.partition) && this.pool.tryReserve(bytes)) {
-      return this.append(record.topic, this.choosePartition(record.topic, record.partition, input.key ?? null, bytes)!, input, bytes);
+      const partition = this.choosePartition(record.topic, record.partition, input.key ?? null, bytes)!;
+      this.append(record.topic, partition, { record: input, bytes, resolve, reject, callback });
+      return;
     }
+    // Slow path: wait (in send order) for metadata and memory, up to max.block.ms.
     const deadlineMs = Date.now() + this.config.maxBlockMs;
     this.slowPending++;
-    const appended = this.slowChain.then(() => this.appendSlow(record.topic, record.partition, input, bytes, deadlineMs));
+    const appended = this.slowChain.then(() => this.appendSlow(record.topic, record.partition, input, bytes, deadlineMs, { resolve, reject, callback }));
     this.slowChain = appended.then(
       () => undefined,
       () => undefined,
     );
-    const settledSlow = appended.finally(() => this.slowPending--);
-    return settledSlow.then((r) => r.delivery);
+    appended.then(
+      () => this.slowPending--,
+      (e: unknown) => {
+        this.slowPending--;
+        fail(e);
+      },
+    );
   }
 
   /** Resolves when every record sent before the call is acknowledged or failed (never rejects). */
@@ -200,23 +227,28 @@ export class Producer {
     return this.partitioner.partition(topic, key, { count, available: () => md.partitions.filter((p) => p.leader >= 0).map((p) => p.partition) }, bytes);
   }
 
-  private async appendSlow(topic: string, explicit: number | undefined, input: RecordInput & { timestamp: number }, bytes: number, deadlineMs: number): Promise<{ delivery: Promise<RecordMetadata> }> {
+  private async appendSlow(
+    topic: string,
+    explicit: number | undefined,
+    input: RecordInput & { timestamp: number },
+    bytes: number,
+    deadlineMs: number,
+    done: Pick<PendingRecord, 'resolve' | 'reject' | 'callback'>,
+  ): Promise<void> {
     if (this.closing && this.cluster.isClosed) throw new ClientClosedError('Cannot send after the producer is closed.');
     const minPartitions = explicit !== undefined ? new Map([[topic, explicit + 1]]) : undefined;
     await this.cluster.waitForTopics([topic], deadlineMs, minPartitions, `${this.config.maxBlockMs} ms`);
     const partition = this.choosePartition(topic, explicit, input.key ?? null, bytes)!;
     await this.pool.reserve(bytes, deadlineMs, this.config.maxBlockMs);
-    return { delivery: this.append(topic, partition, input, bytes) };
+    this.append(topic, partition, { record: input, bytes, ...done });
   }
 
-  private append(topic: string, partition: number, input: RecordInput & { timestamp: number }, bytes: number): Promise<RecordMetadata> {
+  private append(topic: string, partition: number, pending: PendingRecord): void {
     this.cluster.interest.add(topic);
     const nowMs = Date.now();
     this.topicUsedMs.set(topic, nowMs);
-    return new Promise<RecordMetadata>((resolve, reject) => {
-      const pending: PendingRecord = { record: input, bytes, resolve, reject };
-      this.accumulator.append(topic, partition, pending, this.config.batchSize, nowMs);
-      this.sender.wakeup();
-    });
+    this.accumulator.append(topic, partition, pending, this.config.batchSize, nowMs);
+    this.sender.wakeup();
   }
+
 }
