@@ -24,7 +24,8 @@ import type { ConsumerConfig } from '../config.js';
 import { ClientClosedError, NotSupportedYetError } from '../errors.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, tpKey } from '../list-offsets.js';
 import type { ClientLogger, ConsumerRecord, OffsetAndTimestamp, PartitionAssignment, RunOptions, TopicPartition } from '../types.js';
-import { parseFetchedRecords } from './fetched-records.js';
+import { decodeBatch, splitFetched } from './fetched-records.js';
+import type { RecordBatch } from '../../protocol/records/record-batch.js';
 
 /**
  * Fetches in flight per broker. One, as Kafka's consumer: brokers answer a connection's requests
@@ -37,6 +38,30 @@ const MAX_UNCOMPRESSED_BATCH_BYTES = 256 * 1024 * 1024;
 
 type ResetStrategy = 'earliest' | 'latest';
 
+/**
+ * One fetch answer for a partition: its batches, decoded one at a time as records are handed
+ * out (so the next fetch goes out before this one's records are decoded).
+ */
+interface Chunk {
+  batches: RecordBatch[];
+  /** Next batch to decode. */
+  batchIndex: number;
+  /** Records of the batch being handed out, from `index`. */
+  records: ConsumerRecord[];
+  index: number;
+  /** The fetch offset (records below it in the first batch are skipped). */
+  fetchOffset: number;
+  /** Where the position goes once this chunk is used up (past its last whole batch). */
+  nextOffset: number;
+}
+
+/**
+ * Fetch answers buffered per partition: the one being handed out and one fetched ahead, so the
+ * broker reads the next range while the application handles this one (bounded memory:
+ * two answers of at most max.partition.fetch.bytes per partition, fetch.max.bytes per request).
+ */
+const MAX_BUFFERED_CHUNKS = 2;
+
 interface PartitionState {
   topic: string;
   partition: number;
@@ -45,11 +70,8 @@ interface PartitionState {
   /** A pending reset (seekToBeginning/End, or auto.offset.reset). */
   reset: ResetStrategy | null;
   paused: boolean;
-  /** Fetched records not yet handed out, from `index`. */
-  buffer: ConsumerRecord[];
-  index: number;
-  /** Where the position goes once the buffer is used up. */
-  bufferNextOffset: number;
+  /** Fetched records not yet handed out, oldest first (at most MAX_BUFFERED_CHUNKS). */
+  chunks: Chunk[];
   /** Offset the fetch in flight started at, or null. */
   fetching: number | null;
   /** Bumped by every position change: answers to fetches sent before it are dropped. */
@@ -219,6 +241,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         if (r === null) break;
         out.push(r);
       }
+      if (out.length === 0) this.throwAnyError();
       if (out.length > 0 || this.stops !== stops || this.closed) {
         this.maybeFetch();
         return out;
@@ -241,6 +264,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         yield r;
         continue;
       }
+      this.throwAnyError();
       this.startResets();
       this.maybeFetch();
       await this.waitForData(1_000);
@@ -304,9 +328,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       position: null,
       reset: null,
       paused: false,
-      buffer: [],
-      index: 0,
-      bufferNextOffset: 0,
+      chunks: [],
       fetching: null,
       epoch: 0,
       retryAtMs: 0,
@@ -343,8 +365,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     s.position = offset;
     s.reset = null;
     s.error = null;
-    s.buffer = [];
-    s.index = 0;
+    s.chunks = [];
   }
 
   private requestReset(s: PartitionState, strategy: ResetStrategy): void {
@@ -353,8 +374,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     s.position = null;
     s.reset = strategy;
     s.error = null;
-    s.buffer = [];
-    s.index = 0;
+    s.chunks = [];
   }
 
   private async specialOffsets(tps: readonly TopicPartition[], timestamp: number, timeoutMs?: number): Promise<(TopicPartition & { offset: number })[]> {
@@ -380,19 +400,56 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const n = this.order.length;
     for (let i = 0; i < n; i++) {
       const s = this.order[(this.cursor + i) % n]!;
-      if (s.paused || s.index >= s.buffer.length) continue;
+      if (s.paused || s.chunks.length === 0) continue;
+      const chunk = this.nextRecords(s);
+      if (chunk === null) continue;
       this.cursor = (this.cursor + i) % n;
-      const r = s.buffer[s.index++]!;
+      const r = chunk.records[chunk.index++]!;
       s.position = r.offset + 1;
-      if (s.index >= s.buffer.length) {
-        s.position = Math.max(s.position, s.bufferNextOffset);
-        s.buffer = [];
-        s.index = 0;
+      if (chunk.index >= chunk.records.length && chunk.batchIndex >= chunk.batches.length) {
+        this.finishChunk(s);
+        // Next partition's turn (fairness across partitions).
         this.cursor = (this.cursor + 1) % Math.max(1, n);
       }
       return r;
     }
     return null;
+  }
+
+  /**
+   * The first chunk with a record ready to hand out, decoding its next batch when needed, or
+   * null. Used-up chunks only move the position (their batches may all have been skipped).
+   * A batch that does not decode becomes the partition's error.
+   */
+  private nextRecords(s: PartitionState): Chunk | null {
+    for (;;) {
+      const chunk = s.chunks[0];
+      if (chunk === undefined) return null;
+      if (chunk.index < chunk.records.length) return chunk;
+      if (chunk.batchIndex < chunk.batches.length) {
+        const batch = chunk.batches[chunk.batchIndex++]!;
+        try {
+          chunk.records = decodeBatch(s.topic, s.partition, batch, chunk.fetchOffset, MAX_UNCOMPRESSED_BATCH_BYTES);
+        } catch (e) {
+          s.chunks = [];
+          s.error = e instanceof Error ? e : new Error(String(e));
+          return null;
+        }
+        chunk.index = 0;
+        continue;
+      }
+      this.finishChunk(s);
+    }
+  }
+
+  private finishChunk(s: PartitionState): void {
+    const chunk = s.chunks.shift()!;
+    s.position = Math.max(s.position ?? 0, chunk.nextOffset);
+  }
+
+  /** Where the next fetch for `s` starts: after what is buffered, else at the position. */
+  private fetchOffsetOf(s: PartitionState): number | null {
+    return s.chunks.length > 0 ? s.chunks[s.chunks.length - 1]!.nextOffset : s.position;
   }
 
   private wake(): void {
@@ -467,7 +524,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     let nextRetry = Infinity;
     let unknownLeader = false;
     for (const s of this.order) {
-      if (s.paused || s.position === null || s.error !== null || s.fetching !== null || s.index < s.buffer.length) continue;
+      if (s.paused || s.position === null || s.error !== null || s.fetching !== null || s.chunks.length >= MAX_BUFFERED_CHUNKS) continue;
       if (s.retryAtMs > now) {
         nextRetry = Math.min(nextRetry, s.retryAtMs);
         continue;
@@ -519,7 +576,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
     const byTopic = new Map<string, PartitionState[]>();
     for (const s of states) {
-      s.fetching = s.position;
+      s.fetching = this.fetchOffsetOf(s);
       let l = byTopic.get(s.topic);
       if (l === undefined) byTopic.set(s.topic, (l = []));
       l.push(s);
@@ -585,25 +642,24 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       for (const p of t.partitions) {
         const s = this.parts.get(tpKey(topic, p.partitionIndex));
         // Dropped if the partition was reassigned or moved (seek, reset) meanwhile.
-        if (s === undefined || !states.includes(s) || s.fetching === null || s.position !== s.fetching) continue;
+        if (s === undefined || !states.includes(s) || s.fetching === null || this.fetchOffsetOf(s) !== s.fetching) continue;
         if (p.errorCode === ErrorCode.NONE) {
           s.highWatermark = Number(p.highWatermark);
           s.lastStableOffset = Number(p.lastStableOffset);
           s.logStartOffset = Number(p.logStartOffset);
           s.failures = 0;
           try {
-            const fetched = parseFetchedRecords(topic, p.partitionIndex, p.records, s.fetching, {
+            const fetched = splitFetched(topic, p.partitionIndex, p.records, s.fetching, {
               verifyCrc: this.config.checkCrcs,
               readCommitted: this.isolation() === 1,
               aborted: p.abortedTransactions,
-              maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH_BYTES,
             });
-            if (fetched.records.length > 0) {
-              s.buffer = fetched.records;
-              s.index = 0;
-              s.bufferNextOffset = fetched.nextOffset;
-            } else {
-              s.position = fetched.nextOffset;
+            if (fetched.batches.length > 0) {
+              s.chunks.push({ batches: fetched.batches, batchIndex: 0, records: [], index: 0, fetchOffset: s.fetching, nextOffset: fetched.nextOffset });
+            } else if (fetched.nextOffset > s.fetching) {
+              // Only skipped batches (control, aborted): move past them.
+              if (s.chunks.length === 0) s.position = fetched.nextOffset;
+              else s.chunks.push({ batches: [], batchIndex: 0, records: [], index: 0, fetchOffset: s.fetching, nextOffset: fetched.nextOffset });
             }
           } catch (e) {
             s.error = e instanceof Error ? e : new Error(String(e));

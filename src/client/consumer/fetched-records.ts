@@ -1,7 +1,9 @@
 /**
- * Turns one partition's `records` from a Fetch answer into consumer records:
- * - batches are split without copying; a partial batch at the end (the broker cuts at the byte
- *   limit) is ignored, as Kafka's consumer does;
+ * Turns one partition's `records` from a Fetch answer into consumer records, in two steps:
+ * `splitFetched` walks the batch headers (CRC-checked) right when the answer arrives, and
+ * `decodeBatch` decodes a batch's records only when they are handed out.
+ * - a partial batch at the end (the broker cuts at the byte limit) is ignored, as Kafka's
+ *   consumer does;
  * - records below the fetch offset are skipped (a fetch from the middle of a batch returns the
  *   whole batch; compressed batches always start at their base offset);
  * - control batches (transaction markers) are never returned;
@@ -14,7 +16,7 @@
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { ControlRecordType, parseTransactionMarker } from '../../protocol/records/control.js';
 import { recordsOf } from '../../protocol/records/record-iterator.js';
-import { TimestampType } from '../../protocol/records/record-batch.js';
+import { TimestampType, type RecordBatch } from '../../protocol/records/record-batch.js';
 import { splitRecordBatches } from '../../protocol/records/split.js';
 import type { ConsumerRecord } from '../types.js';
 
@@ -29,19 +31,30 @@ export interface FetchedRecords {
   nextOffset: number;
 }
 
+/** The batches of a fetch answer that hold records to return, not yet decoded. */
+export interface FetchedBatches {
+  batches: RecordBatch[];
+  /** Offset after the last whole batch, or the fetch offset when there was none. */
+  nextOffset: number;
+}
+
 /** Upper bound of batches per partition per fetch (a batch is at least 61 bytes). */
 const MAX_BATCHES = 1_000_000;
 
-export function parseFetchedRecords(
+/**
+ * Splits (and CRC-checks) a partition's records, keeping the batches with records to return:
+ * cheap (batch headers only), so the next fetch can go out before any record is decoded.
+ */
+export function splitFetched(
   topic: string,
   partition: number,
   data: Buffer | null,
   fetchOffset: number,
-  options: { verifyCrc: boolean; readCommitted: boolean; aborted: readonly AbortedTransaction[] | null; maxUncompressedBytes: number },
-): FetchedRecords {
-  const out: ConsumerRecord[] = [];
+  options: { verifyCrc: boolean; readCommitted: boolean; aborted: readonly AbortedTransaction[] | null },
+): FetchedBatches {
+  const out: RecordBatch[] = [];
   let nextOffset = fetchOffset;
-  if (data === null || data.length === 0) return { records: out, nextOffset };
+  if (data === null || data.length === 0) return { batches: out, nextOffset };
   const split = splitRecordBatches(data, { mode: 'partial-tail', maxBatches: MAX_BATCHES, verifyCrc: options.verifyCrc });
   if (!split.ok) {
     // Batches before the damage are fine; a consumer cannot skip a bad batch on its own.
@@ -74,10 +87,19 @@ export function parseFetchedRecords(
       continue;
     }
     if (options.readCommitted && batch.isTransactional && openAborts.has(batch.producerId)) continue;
-    const timestampType = batch.timestampType === TimestampType.LOG_APPEND_TIME ? 'LogAppendTime' : 'CreateTime';
-    const leaderEpoch = batch.partitionLeaderEpoch;
-    for (const r of recordsOf(batch, { maxUncompressedBytes: options.maxUncompressedBytes })) {
-      if (r.offset < fetchOffset) continue;
+    if (batch.recordCount > 0) out.push(batch);
+  }
+  return { batches: out, nextOffset };
+}
+
+/** The records of one batch at or after `fromOffset`. Throws CORRUPT_MESSAGE for a malformed batch. */
+export function decodeBatch(topic: string, partition: number, batch: RecordBatch, fromOffset: number, maxUncompressedBytes: number): ConsumerRecord[] {
+  const out: ConsumerRecord[] = [];
+  const timestampType = batch.timestampType === TimestampType.LOG_APPEND_TIME ? 'LogAppendTime' : 'CreateTime';
+  const leaderEpoch = batch.partitionLeaderEpoch;
+  try {
+    for (const r of recordsOf(batch, { maxUncompressedBytes })) {
+      if (r.offset < fromOffset) continue;
       out.push({
         topic,
         partition,
@@ -90,6 +112,22 @@ export function parseFetchedRecords(
         headers: r.headers.length === 0 ? [] : r.headers.map((h) => ({ key: h.key, value: h.value })),
       });
     }
+  } catch (e) {
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${topic}-${partition}: batch at offset ${batch.baseOffset}: ${(e as Error).message}`, { topic, partition, offset: Number(batch.baseOffset) }, );
   }
-  return { records: out, nextOffset };
+  return out;
+}
+
+/** splitFetched and decodeBatch in one go: every record to return from a fetch answer. */
+export function parseFetchedRecords(
+  topic: string,
+  partition: number,
+  data: Buffer | null,
+  fetchOffset: number,
+  options: { verifyCrc: boolean; readCommitted: boolean; aborted: readonly AbortedTransaction[] | null; maxUncompressedBytes: number },
+): FetchedRecords {
+  const { batches, nextOffset } = splitFetched(topic, partition, data, fetchOffset, options);
+  const records: ConsumerRecord[] = [];
+  for (const b of batches) for (const r of decodeBatch(topic, partition, b, fetchOffset, options.maxUncompressedBytes)) records.push(r);
+  return { records, nextOffset };
 }
