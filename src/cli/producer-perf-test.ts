@@ -195,7 +195,12 @@ export const tool: Tool = {
           steadyFrom = i;
         }
         outstanding++;
-        producer.send({ topic: c.topic, value: payload, timestamp: sendMs }).then(onAck ?? ((m) => onAckSized(m, payload.length)), onError);
+        // Kafka's callback form: no promise per record (they took a third of the CPU).
+        producer.sendWithCallback({ topic: c.topic, value: payload, timestamp: sendMs }, (err, m) => {
+          if (err !== null || m === undefined) onError(err);
+          else if (onAck !== null) onAck(m);
+          else onAckSized(m, payload.length);
+        });
         if (outstanding >= MAX_OUTSTANDING) await new Promise<void>((r) => (wake = r));
         const wait = throttler.delayMs(i + 1, sendMs);
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
