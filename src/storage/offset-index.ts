@@ -6,6 +6,7 @@
  * the batch found for any offset at or below it starts at or before the wanted offset.
  */
 import { IndexCorruptError } from './log-errors.js';
+import { IndexEntries } from './index-entries.js';
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 
@@ -16,9 +17,7 @@ export interface OffsetPosition {
 
 export class OffsetIndex {
   readonly baseOffset: number;
-  readonly maxEntries: number;
-  private buf: Buffer;
-  private count = 0;
+  private readonly entriesStore: IndexEntries;
 
   /**
    * @param maxIndexBytes segment.index.bytes; the index is full at floor(max / 8) entries.
@@ -26,59 +25,57 @@ export class OffsetIndex {
    */
   constructor(baseOffset: number, maxIndexBytes: number, initial?: Buffer) {
     this.baseOffset = baseOffset;
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / OFFSET_INDEX_ENTRY_BYTES));
-    const n = initial ? Math.floor(initial.length / OFFSET_INDEX_ENTRY_BYTES) : 0;
-    this.buf = Buffer.alloc(Math.max(64, n * OFFSET_INDEX_ENTRY_BYTES));
-    if (initial) initial.copy(this.buf, 0, 0, n * OFFSET_INDEX_ENTRY_BYTES);
-    this.count = n;
+    this.entriesStore = new IndexEntries(OFFSET_INDEX_ENTRY_BYTES, maxIndexBytes, initial);
+  }
+
+  get maxEntries(): number {
+    return this.entriesStore.maxEntries;
   }
 
   get entries(): number {
-    return this.count;
+    return this.entriesStore.length;
   }
 
   get isFull(): boolean {
-    return this.count >= this.maxEntries;
+    return this.entriesStore.isFull;
   }
 
   /** The bytes of all entries (a view; do not keep it across appends). */
   get bytes(): Buffer {
-    return this.buf.subarray(0, this.count * OFFSET_INDEX_ENTRY_BYTES);
+    return this.entriesStore.bytes;
   }
 
   entry(i: number): OffsetPosition {
-    const at = i * OFFSET_INDEX_ENTRY_BYTES;
-    return { offset: this.baseOffset + this.buf.readInt32BE(at), position: this.buf.readInt32BE(at + 4) };
+    const { buf, pos } = this.entriesStore.at(i);
+    return { offset: this.baseOffset + buf.readInt32BE(pos), position: buf.readInt32BE(pos + 4) };
   }
 
   lastEntry(): OffsetPosition {
-    return this.count === 0 ? { offset: this.baseOffset, position: 0 } : this.entry(this.count - 1);
+    return this.entries === 0 ? { offset: this.baseOffset, position: 0 } : this.entry(this.entries - 1);
   }
 
   append(offset: number, position: number): void {
     if (this.isFull) throw new Error(`offset index at ${this.baseOffset} is full (${this.maxEntries} entries)`);
-    const last = this.count > 0 ? this.entry(this.count - 1) : null;
+    const last = this.entries > 0 ? this.entry(this.entries - 1) : null;
     if (last !== null && (offset <= last.offset || position <= last.position)) {
       throw new Error(`offset index entries must increase: (${offset}, ${position}) after (${last.offset}, ${last.position})`);
     }
     const relative = offset - this.baseOffset;
     if (relative < 0 || relative > 0x7fffffff) throw new Error(`offset ${offset} does not fit segment ${this.baseOffset}`);
-    this.ensureCapacity(this.count + 1);
-    const at = this.count * OFFSET_INDEX_ENTRY_BYTES;
-    this.buf.writeInt32BE(relative, at);
-    this.buf.writeInt32BE(position, at + 4);
-    this.count++;
+    const { buf, pos } = this.entriesStore.push();
+    buf.writeInt32BE(relative, pos);
+    buf.writeInt32BE(position, pos + 4);
   }
 
   /** The last entry whose offset is <= target, or the segment start when there is none. */
   lookup(target: number): OffsetPosition {
     let lo = 0;
-    let hi = this.count - 1;
+    let hi = this.entries - 1;
     let found = -1;
     const rel = target - this.baseOffset;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.buf.readInt32BE(mid * OFFSET_INDEX_ENTRY_BYTES) <= rel) {
+      if (this.entry(mid).offset - this.baseOffset <= rel) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -90,18 +87,22 @@ export class OffsetIndex {
 
   /** Removes entries for offsets >= `offset` (truncation of the log). */
   truncateToOffset(offset: number): void {
-    while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
+    let n = this.entries;
+    while (n > 0 && this.entry(n - 1).offset >= offset) n--;
+    this.entriesStore.truncate(n);
   }
 
   /** Removes entries pointing at positions >= `position`. */
   truncateToPosition(position: number): void {
-    while (this.count > 0 && this.entry(this.count - 1).position >= position) this.count--;
+    let n = this.entries;
+    while (n > 0 && this.entry(n - 1).position >= position) n--;
+    this.entriesStore.truncate(n);
   }
 
   /** Throws IndexCorruptError unless entries increase and lie within the segment. */
   check(path: string, segmentBytes: number, nextOffset: number | null): void {
     let prev: OffsetPosition | null = null;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = 0; i < this.entries; i++) {
       const e = this.entry(i);
       if (e.offset < this.baseOffset || e.position < 0 || e.position >= Math.max(1, segmentBytes)) {
         throw new IndexCorruptError(path, `entry ${i} (${e.offset}, ${e.position}) lies outside the segment`);
@@ -114,13 +115,5 @@ export class OffsetIndex {
       }
       prev = e;
     }
-  }
-
-  private ensureCapacity(entries: number): void {
-    const need = entries * OFFSET_INDEX_ENTRY_BYTES;
-    if (need <= this.buf.length) return;
-    const grown = Buffer.alloc(Math.min(this.maxEntries * OFFSET_INDEX_ENTRY_BYTES, Math.max(need, this.buf.length * 2)));
-    this.buf.copy(grown, 0, 0, this.count * OFFSET_INDEX_ENTRY_BYTES);
-    this.buf = grown;
   }
 }

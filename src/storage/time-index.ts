@@ -5,6 +5,7 @@
  * OffsetIndex. A lookup gives a starting point; the segment scans batches from there.
  */
 import { IndexCorruptError } from './log-errors.js';
+import { IndexEntries } from './index-entries.js';
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 
@@ -15,38 +16,36 @@ export interface TimestampOffset {
 
 export class TimeIndex {
   readonly baseOffset: number;
-  readonly maxEntries: number;
-  private buf: Buffer;
-  private count = 0;
+  private readonly entriesStore: IndexEntries;
 
   constructor(baseOffset: number, maxIndexBytes: number, initial?: Buffer) {
     this.baseOffset = baseOffset;
-    this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / TIME_INDEX_ENTRY_BYTES));
-    const n = initial ? Math.floor(initial.length / TIME_INDEX_ENTRY_BYTES) : 0;
-    this.buf = Buffer.alloc(Math.max(96, n * TIME_INDEX_ENTRY_BYTES));
-    if (initial) initial.copy(this.buf, 0, 0, n * TIME_INDEX_ENTRY_BYTES);
-    this.count = n;
+    this.entriesStore = new IndexEntries(TIME_INDEX_ENTRY_BYTES, maxIndexBytes, initial);
+  }
+
+  get maxEntries(): number {
+    return this.entriesStore.maxEntries;
   }
 
   get entries(): number {
-    return this.count;
+    return this.entriesStore.length;
   }
 
   get isFull(): boolean {
-    return this.count >= this.maxEntries;
+    return this.entriesStore.isFull;
   }
 
   get bytes(): Buffer {
-    return this.buf.subarray(0, this.count * TIME_INDEX_ENTRY_BYTES);
+    return this.entriesStore.bytes;
   }
 
   entry(i: number): TimestampOffset {
-    const at = i * TIME_INDEX_ENTRY_BYTES;
-    return { timestamp: Number(this.buf.readBigInt64BE(at)), offset: this.baseOffset + this.buf.readInt32BE(at + 8) };
+    const { buf, pos } = this.entriesStore.at(i);
+    return { timestamp: Number(buf.readBigInt64BE(pos)), offset: this.baseOffset + buf.readInt32BE(pos + 8) };
   }
 
   lastEntry(): TimestampOffset | null {
-    return this.count === 0 ? null : this.entry(this.count - 1);
+    return this.entries === 0 ? null : this.entry(this.entries - 1);
   }
 
   /** Adds an entry if `timestamp` is above the last one (Kafka's rule); returns whether it did. */
@@ -56,18 +55,16 @@ export class TimeIndex {
     if (this.isFull) return false;
     const relative = offset - this.baseOffset;
     if (relative < 0 || relative > 0x7fffffff) throw new Error(`offset ${offset} does not fit segment ${this.baseOffset}`);
-    this.ensureCapacity(this.count + 1);
-    const at = this.count * TIME_INDEX_ENTRY_BYTES;
-    this.buf.writeBigInt64BE(BigInt(timestamp), at);
-    this.buf.writeInt32BE(relative, at + 8);
-    this.count++;
+    const { buf, pos } = this.entriesStore.push();
+    buf.writeBigInt64BE(BigInt(timestamp), pos);
+    buf.writeInt32BE(relative, pos + 8);
     return true;
   }
 
   /** The last entry with timestamp <= target: where to start scanning for the first batch >= target. */
   lookup(target: number): TimestampOffset {
     let lo = 0;
-    let hi = this.count - 1;
+    let hi = this.entries - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
@@ -82,12 +79,14 @@ export class TimeIndex {
   }
 
   truncateToOffset(offset: number): void {
-    while (this.count > 0 && this.entry(this.count - 1).offset >= offset) this.count--;
+    let n = this.entries;
+    while (n > 0 && this.entry(n - 1).offset >= offset) n--;
+    this.entriesStore.truncate(n);
   }
 
   check(path: string, nextOffset: number | null): void {
     let prev: TimestampOffset | null = null;
-    for (let i = 0; i < this.count; i++) {
+    for (let i = 0; i < this.entries; i++) {
       const e = this.entry(i);
       if (e.offset < this.baseOffset || (nextOffset !== null && e.offset >= nextOffset)) {
         throw new IndexCorruptError(path, `entry ${i} offset ${e.offset} lies outside the segment`);
@@ -97,13 +96,5 @@ export class TimeIndex {
       }
       prev = e;
     }
-  }
-
-  private ensureCapacity(entries: number): void {
-    const need = entries * TIME_INDEX_ENTRY_BYTES;
-    if (need <= this.buf.length) return;
-    const grown = Buffer.alloc(Math.min(this.maxEntries * TIME_INDEX_ENTRY_BYTES, Math.max(need, this.buf.length * 2)));
-    this.buf.copy(grown, 0, 0, this.count * TIME_INDEX_ENTRY_BYTES);
-    this.buf = grown;
   }
 }
