@@ -4,11 +4,10 @@
  * codecs, for what KafkaJS cannot send.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import { WireClient } from './wire-client.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type RunningBroker } from '../../src/server/broker.js';
-import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js';
 import type { Logger } from '../../src/handlers/types.js';
 
 export const quietLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
@@ -51,69 +50,21 @@ export async function startAdminBroker(name: string, config: Record<string, stri
 }
 
 /** One connection; requests are answered in order, so one outstanding request at a time is enough here. */
+/** Raw requests for what KafkaJS cannot send: the shared WireClient under the name these tests use. */
 export class AdminRawClient {
-  private buffered: Buffer = Buffer.alloc(0);
-  private readonly frames: Buffer[] = [];
-  private waiter: (() => void) | null = null;
-  private closed = false;
-  private correlationId = 0;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (d: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        this.frames.push(this.buffered.subarray(4, 4 + size));
-        this.buffered = this.buffered.subarray(4 + size);
-      }
-      this.wake();
-    });
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-  }
+  private constructor(private readonly wire: WireClient) {}
 
   static async connect(host: string, port: number): Promise<AdminRawClient> {
-    const socket = connect({ host, port, noDelay: true });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return new AdminRawClient(socket);
-  }
-
-  private wake(): void {
-    const w = this.waiter;
-    this.waiter = null;
-    w?.();
+    return new AdminRawClient(await WireClient.connect(host, port, 'admin-raw'));
   }
 
   /** Sends a request (encoded by our codecs) and decodes its response. */
-  async request<T = any>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = 10_000): Promise<T> {
-    const correlationId = ++this.correlationId;
-    this.socket.write(encodeRequest({ requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: 'admin-raw' }, body));
-    const deadline = Date.now() + timeoutMs;
-    while (this.frames.length === 0) {
-      if (this.closed) throw new Error(`connection closed instead of answering api ${apiKey} v${apiVersion}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no answer to api ${apiKey} v${apiVersion} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiter = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-    const decoded = decodeResponse<T>(this.frames.shift()!, apiKey, apiVersion);
-    if (decoded.correlationId !== correlationId) throw new Error(`correlation id ${decoded.correlationId}, expected ${correlationId}`);
-    return decoded.body;
+  request<T = any>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = 10_000): Promise<T> {
+    return this.wire.send<T>(apiKey, apiVersion, body, timeoutMs);
   }
 
   destroy(): void {
-    this.socket.destroy();
+    void this.wire.close();
   }
 }
 
