@@ -8,16 +8,13 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { PartitionLog } from '../storage/partition-log.js';
 import { buildRecordBatch } from '../protocol/records/builder.js';
 import { RecordBatch } from '../protocol/records/record-batch.js';
-import { readRecords } from '../protocol/records/record-iterator.js';
-import { splitRecordBatches } from '../protocol/records/split.js';
+import { recordsOfLog } from '../storage/log-records.js';
 import { MetadataImage } from './metadata-image.js';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord, type NewMetadataRecord } from './metadata-records.js';
 import type { ControllerResult } from './controller.js';
 import { METADATA_TOPIC } from './topic-names.js';
 
 export type MetadataListener = (records: readonly MetadataRecord[], image: MetadataImage) => Promise<void>;
-
-const READ_BYTES = 1024 * 1024;
 
 export class MetadataLog {
   readonly image = new MetadataImage();
@@ -34,19 +31,7 @@ export class MetadataLog {
   static async open(logs: LogManager, nowMs: () => number): Promise<MetadataLog> {
     const log = await logs.getOrCreateLog(METADATA_TOPIC, 0);
     const m = new MetadataLog(log, nowMs);
-    let offset = log.logStartOffset;
-    while (offset < log.logEndOffset) {
-      const { records } = await log.read(offset, { maxBytes: READ_BYTES });
-      const split = splitRecordBatches(records, { mode: 'partial-tail', maxBatches: 1_000_000 });
-      if (!split.ok || split.batches.length === 0) throw new Error(`${log.dir}: unreadable metadata at offset ${offset}`);
-      for (const batch of split.batches) {
-        for (const r of readRecords(batch, { maxUncompressedBytes: 64 * 1024 * 1024 })) {
-          if (r.offset < offset) continue;
-          m.image.replay(decodeMetadataRecord(r.value!), r.offset);
-        }
-        offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1;
-      }
-    }
+    for await (const r of recordsOfLog(log)) m.image.replay(decodeMetadataRecord(r.value!), r.offset);
     return m;
   }
 

@@ -13,6 +13,7 @@ import type { LogManager } from '../storage/log-manager.js';
 import type { ResolvedBrokerConfig } from '../common/config/index.js';
 import type { ResolvedTopicConfig } from '../common/config/resolve-topic.js';
 import type { FetchPurgatory } from '../replica/fetch-purgatory.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 
 export interface AdvertisedListener {
   name: string;
@@ -38,6 +39,9 @@ export interface BrokerServices {
   replicas: ReplicaManager;
   logs: LogManager;
   purgatory: FetchPurgatory;
+  groups: GroupCoordinator;
+  /** Creates __consumer_offsets if it does not exist yet; a problem message when it cannot. */
+  ensureOffsetsTopic(): Promise<string | null>;
   /** The effective config of a topic (its overrides over the broker's defaults). */
   topicConfig(topic: string): ResolvedTopicConfig;
   /** A new random topic id. */

@@ -4,7 +4,7 @@
  * itself, opens the partitions the image gives it, starts the periodic log work and listens.
  * `close()` stops accepting, answers requests in flight, flushes, and marks a clean shutdown.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { resolveBrokerConfig, logDirs as configuredLogDirs, resolveTopicConfig, type ResolvedBrokerConfig } from '../common/config/index.js';
 import type { ResolvedTopicConfig } from '../common/config/resolve-topic.js';
 import { ConfigError } from '../common/config/errors.js';
@@ -22,6 +22,8 @@ import { createDispatcher } from '../handlers/dispatcher.js';
 import { HANDLERS } from '../handlers/index.js';
 import type { AdvertisedListener, BrokerServices, Logger } from '../handlers/types.js';
 import { parseListeners } from './listeners.js';
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
+import { OffsetsTopic } from './offsets-topic.js';
 
 export interface StartBrokerOptions {
   /** Kafka config keys (server.properties entries and --override values). */
@@ -50,6 +52,11 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = Object.freeze
   'process.roles': 'broker,controller',
   listeners: 'PLAINTEXT://localhost:9092',
   'log.dirs': './data',
+  // As Kafka's config/server.properties for a single node.
+  'offsets.topic.replication.factor': '1',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'group.initial.rebalance.delay.ms': '0',
 });
 
 const consoleLogger: Logger = {
@@ -107,12 +114,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     return resolved;
   };
   const replicas = new ReplicaManager(values.nodeId, logs, (topic) => topicConfig(topic).logConfig);
+  const groups = new GroupCoordinator({
+    config: () => OffsetsTopic.groupConfig(effectiveConfig),
+    nowMs,
+    newMemberId: (prefix) => `${prefix}-${randomUUID()}`,
+    retentionCheckIntervalMs: values.offsetsRetentionCheckIntervalMs,
+    onError: (m) => log.error(`group coordinator: ${m}`),
+  });
   metadata.onChange(async (records, image) => {
     if (records.some((r) => r.type === MetadataRecordType.Config && (r.data as { resourceType: number }).resourceType === ConfigResourceType.BROKER)) {
       effectiveConfig = brokerConfigFromImage(image, config, values.nodeId, ignoredDynamic);
     }
     topicConfigs.clear();
     await replicas.sync(image);
+    await OffsetsTopic.syncShards(groups, image, replicas);
   });
 
   const server = await SocketServer.listen(async (p, c) => dispatch(p, c), {
@@ -143,6 +158,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     replicas,
     logs,
     purgatory: new FetchPurgatory(10_000),
+    groups,
+    ensureOffsetsTopic: () => OffsetsTopic.ensure(services),
     topicConfig,
     newTopicId: () => randomBytes(16).toString('base64url'),
     nowMs,
@@ -168,6 +185,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     response: undefined,
   }));
   await replicas.sync(metadata.image);
+  await OffsetsTopic.syncShards(groups, metadata.image, replicas);
+  groups.start();
 
   const scheduler = new LogScheduler(logs, {
     retentionCheckIntervalMs: values.logRetentionCheckIntervalMs,
@@ -200,6 +219,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     clusterId: logs.clusterId,
     close: () =>
       (closing ??= (async () => {
+        groups.close();
         await server.close();
         await scheduler.stop();
         await logs.shutdown();

@@ -1,0 +1,46 @@
+/**
+ * OffsetCommit (key 8), v0-v9: a member commits with its generation and id; generation -1 with
+ * no member id commits for an empty (or new) group, as admin tools and simple consumers do.
+ * Answers after the offsets are durable in __consumer_offsets. Per partition:
+ * UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist, OFFSET_METADATA_TOO_LARGE over
+ * offset.metadata.max.bytes; for the whole request the member checks (UNKNOWN_MEMBER_ID,
+ * ILLEGAL_GENERATION, FENCED_INSTANCE_ID, REBALANCE_IN_PROGRESS while assignments are handed out).
+ * The v2-v4 retention time is ignored (offsets.retention.minutes applies), as in Kafka 4.0.
+ */
+import type { OffsetCommitRequest } from '../protocol/generated/messages/OffsetCommitRequest.js';
+import type { OffsetCommitResponse } from '../protocol/generated/messages/OffsetCommitResponse.js';
+import type { Handler } from './types.js';
+import { groupErrorCode } from './group-errors.js';
+
+export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitResponse> = {
+  apiKey: 8,
+  minVersion: 0,
+  maxVersion: 9,
+  async handle(services, request, { version }) {
+    const image = services.metadata.image;
+    const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions.has(partition) === true;
+    let codes: number[][];
+    try {
+      codes = await services.groups.commitOffsets(
+        {
+          groupId: request.groupId,
+          memberId: version >= 1 ? request.memberId : '',
+          groupInstanceId: version >= 7 ? request.groupInstanceId : null,
+          generationId: version >= 1 ? request.generationIdOrMemberEpoch : -1,
+          topics: request.topics.map((t) => ({
+            name: t.name,
+            partitions: t.partitions.map((p) => ({ partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: version >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata })),
+          })),
+        },
+        exists,
+      );
+    } catch (e) {
+      const code = groupErrorCode(services, e);
+      codes = request.topics.map((t) => t.partitions.map(() => code));
+    }
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((t, i) => ({ name: t.name, partitions: t.partitions.map((p, j) => ({ partitionIndex: p.partitionIndex, errorCode: codes[i]![j]! })) })),
+    };
+  },
+};
