@@ -24,6 +24,7 @@ import { recordsOf } from '../protocol/records/record-iterator.js';
 import { DecodeError } from '../protocol/primitives/decode-error.js';
 import { AppendRejectedError } from '../storage/log-errors.js';
 import { isStorageError } from '../storage/errors.js';
+import { isInternalTopic } from '../controller/controller.js';
 import type { BrokerServices, Handler } from './types.js';
 
 interface PartitionOutcome {
@@ -83,6 +84,8 @@ async function producePartition(services: BrokerServices, version: number, topic
   const outcome: PartitionOutcome = { index, errorCode: 0, errorMessage: null, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, durable: null };
   const partition = services.replicas.get(topic, index);
   if (!partition) return { ...outcome, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+  // Only the coordinators write their internal topics (Kafka's ReplicaManager refuses clients).
+  if (isInternalTopic(topic)) return { ...outcome, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot append to internal topic ${topic}` };
   try {
     const check = checkProduceRecords(version, records);
     if (!check.ok) throw new ProduceProblem(check.errorCode, check.message);

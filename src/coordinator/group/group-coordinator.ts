@@ -87,7 +87,15 @@ export class GroupCoordinator {
       if (this.shards.has(p)) continue;
       const core = new GroupShard(this.options.config, this.options.newMemberId);
       const now = this.options.nowMs();
-      for await (const r of store.records()) core.replay(r.key, r.value, now);
+      for await (const r of store.records()) {
+        try {
+          core.replay(r.key, r.value, now);
+        } catch (e) {
+          // Only this coordinator writes the topic; a record it cannot read is reported and skipped
+          // rather than keeping every group of the partition from loading.
+          this.options.onError(`__consumer_offsets-${p}: skipped an unreadable record: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
       this.shards.set(p, { partition: p, core, store, queue: Promise.resolve() });
     }
   }
