@@ -136,7 +136,8 @@ export interface QuorumInfo {
 export type PartitionResult<T> = T | (TopicPartition & { error: Error });
 
 export class CliAdmin {
-  constructor(private readonly admin: Admin) {}
+  /** `admin` is the client's own, for tools that need calls this wrapper does not have. */
+  constructor(readonly admin: Admin) {}
 
   listTopics(includeInternal: boolean): Promise<string[]> {
     return this.admin.listTopics({ listInternal: includeInternal });

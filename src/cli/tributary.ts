@@ -18,6 +18,7 @@ export const TOOLS: readonly Entry[] = [
   { name: 'topics', kafkaName: 'kafka-topics.sh', summary: 'create, delete, describe, list or change topics', load: async () => (await import('./topics.js')).tool },
   { name: 'console-producer', kafkaName: 'kafka-console-producer.sh', summary: 'send standard input to a topic, one record per line', load: async () => (await import('./console-producer.js')).tool },
   { name: 'console-consumer', kafkaName: 'kafka-console-consumer.sh', summary: 'print the records of a topic', load: async () => (await import('./console-consumer.js')).tool },
+  { name: 'consumer-groups', kafkaName: 'kafka-consumer-groups.sh', summary: 'list, describe and delete consumer groups; reset or delete their offsets', load: async () => (await import('./consumer-groups.js')).tool },
   { name: 'configs', kafkaName: 'kafka-configs.sh', summary: 'describe and change topic and broker configs', load: async () => (await import('./configs.js')).tool },
   { name: 'get-offsets', kafkaName: 'kafka-get-offsets.sh', summary: 'print the offsets of partitions (earliest, latest, by time)', load: async () => (await import('./get-offsets.js')).tool },
   { name: 'delete-records', kafkaName: 'kafka-delete-records.sh', summary: 'delete the records of partitions below given offsets', load: async () => (await import('./delete-records.js')).tool },

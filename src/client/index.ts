@@ -42,3 +42,4 @@ export {
 export { KafkaError, isKafkaError, ErrorCode, ConfigError, ClientClosedError, NotSupportedYetError } from './errors.js';
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export type * from './types.js';
+export type * from './admin/group-types.js';

@@ -1,5 +1,6 @@
 /**
- * The admin client: topics, partitions, configs, offsets, records and the cluster. Every call
+ * The admin client: topics, partitions, configs, offsets, records, groups (groups.ts) and the
+ * cluster. Every call
  * takes an optional `timeoutMs` (default default.api.timeout.ms) that bounds it, retries
  * included; retriable errors (a lost connection, NOT_CONTROLLER, a leader moving) are retried
  * with backoff. Per-item broker errors are thrown as KafkaError (code, errorName, retriable, the
@@ -32,6 +33,17 @@ import {
   tpKey,
 } from '../list-offsets.js';
 import { apiName } from '../versions.js';
+import { GroupAdmin, checkGroupId } from './groups.js';
+import type { GroupResult } from './coordinators.js';
+import type {
+  DeletedGroupOffset,
+  GroupDescription,
+  GroupListing,
+  GroupOffsetItem,
+  GroupOffsets,
+  ListGroupOffsetsItem,
+  ListGroupsOptions,
+} from './group-types.js';
 import type {
   AlterConfigsItem,
   ApiVersionRange,
@@ -53,6 +65,7 @@ import type {
   NewTopic,
   ResourceConfigs,
   TopicDescription,
+  TopicPartition,
 } from '../types.js';
 
 export interface AdminCallOptions {
@@ -89,6 +102,15 @@ function throwIfError(code: number, message: string | null | undefined, context:
   if (code !== ErrorCode.NONE) throw new KafkaError(code, message ?? undefined, context);
 }
 
+/** The results in `keys` order; throws the first error (admin calls throw the first failing item's). */
+function valuesOrThrow<R>(keys: readonly string[], results: ReadonlyMap<string, GroupResult<R>>): R[] {
+  return keys.map((k) => {
+    const r = results.get(k);
+    if (r instanceof KafkaError) throw r;
+    return r as R;
+  });
+}
+
 function checkTopicName(topic: unknown, what: string): string {
   if (typeof topic !== 'string' || topic === '') throw new TypeError(`${what}: topic must be a non-empty string`);
   return topic;
@@ -97,12 +119,14 @@ function checkTopicName(topic: unknown, what: string): string {
 export class Admin {
   readonly config: AdminConfig;
   private readonly cluster: Cluster;
+  private readonly groups: GroupAdmin;
   private closed = false;
 
   /** @internal Use `kafka.admin(config)`. */
   constructor(config: AdminConfig, clientId: string, logger: ClientLogger) {
     this.config = config;
     this.cluster = new Cluster({ config, clientId, maxInFlight: 5, allowAutoTopicCreation: false, logger });
+    this.groups = new GroupAdmin(this.cluster, config);
   }
 
   private deadline(options?: AdminCallOptions): number {
@@ -447,6 +471,75 @@ export class Admin {
       if (r === undefined) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `no result for ${i.topic}-${i.partition}`, { topic: i.topic, partition: i.partition });
       return r;
     });
+  }
+
+  // ---- groups ----
+
+  /**
+   * Every group of the cluster (ListGroups to each broker), sorted by id; `states` and `types`
+   * filter them (a broker older than ListGroups v4 cannot filter by state: UNSUPPORTED_VERSION).
+   */
+  async listGroups(options: AdminCallOptions & ListGroupsOptions = {}): Promise<GroupListing[]> {
+    return this.groups.listGroups(options, this.deadline(options));
+  }
+
+  /**
+   * Describes groups (DescribeGroups to each group's coordinator): state, protocol, members with
+   * client id, host and, for consumer groups, decoded subscription and assignment, and the
+   * coordinator. A group that does not exist is GROUP_ID_NOT_FOUND (context.groupId).
+   */
+  async describeGroups(groupIds: readonly string[], options: AdminCallOptions & { includeAuthorizedOperations?: boolean } = {}): Promise<GroupDescription[]> {
+    const deadlineMs = this.deadline(options);
+    for (const g of groupIds) checkGroupId(g, 'describeGroups()');
+    return valuesOrThrow(groupIds, await this.groups.describeGroups(groupIds, options.includeAuthorizedOperations ?? false, deadlineMs));
+  }
+
+  /** Deletes groups and their offsets; a group with members is NON_EMPTY_GROUP, an unknown one GROUP_ID_NOT_FOUND. */
+  async deleteGroups(groupIds: readonly string[], options: AdminCallOptions = {}): Promise<void> {
+    const deadlineMs = this.deadline(options);
+    for (const g of groupIds) checkGroupId(g, 'deleteGroups()');
+    valuesOrThrow(groupIds, await this.groups.deleteGroups(groupIds, deadlineMs));
+  }
+
+  /**
+   * The committed offsets of groups (OffsetFetch): every partition with an offset, or the
+   * partitions asked for (offset null where there is none). `requireStable` waits out
+   * transactional commits in flight (OffsetFetch v7+).
+   */
+  async listConsumerGroupOffsets(items: readonly ListGroupOffsetsItem[], options: AdminCallOptions & { requireStable?: boolean } = {}): Promise<GroupOffsets[]> {
+    const deadlineMs = this.deadline(options);
+    for (const i of items) {
+      checkGroupId(i.groupId, 'listConsumerGroupOffsets()');
+      for (const p of i.partitions ?? []) checkTopicName(p.topic, 'listConsumerGroupOffsets()');
+    }
+    const groupIds = items.map((i) => i.groupId);
+    return valuesOrThrow(groupIds, await this.groups.listConsumerGroupOffsets(items, options.requireStable ?? false, deadlineMs));
+  }
+
+  /**
+   * Sets committed offsets of a group, as Kafka's admin does (OffsetCommit as a non-member):
+   * only while the group has no active members; otherwise the coordinator's refusal
+   * (UNKNOWN_MEMBER_ID, ...) is thrown with a message that says so.
+   */
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly GroupOffsetItem[], options: AdminCallOptions = {}): Promise<void> {
+    const deadlineMs = this.deadline(options);
+    checkGroupId(groupId, 'alterConsumerGroupOffsets()');
+    if (offsets.length === 0) return;
+    const r = await this.groups.alterConsumerGroupOffsets(groupId, offsets, deadlineMs);
+    if (r instanceof KafkaError) throw r;
+  }
+
+  /**
+   * Deletes committed offsets of a group (OffsetDelete). Group-level errors are thrown
+   * (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP); each partition's outcome is returned (error null, or
+   * e.g. GROUP_SUBSCRIBED_TO_TOPIC while members consume that topic).
+   */
+  async deleteConsumerGroupOffsets(groupId: string, partitions: readonly TopicPartition[], options: AdminCallOptions = {}): Promise<DeletedGroupOffset[]> {
+    const deadlineMs = this.deadline(options);
+    checkGroupId(groupId, 'deleteConsumerGroupOffsets()');
+    const r = await this.groups.deleteConsumerGroupOffsets(groupId, partitions, deadlineMs);
+    if (r instanceof KafkaError) throw r;
+    return r;
   }
 
   // ---- cluster ----
