@@ -2,9 +2,10 @@
  * KafkaJS 2.2.4 (in process) against a broker: admin (create, list, describe, configs,
  * partitions, delete records, delete topics, offsets by time), produce with the codecs KafkaJS
  * ships (none, gzip) and every acks setting, and reading back byte for byte: keys, values,
- * headers and timestamps. KafkaJS's only consumer is a group consumer; until the broker serves
- * groups, records are read with KafkaJS's own Fetch request and decoder (the code its consumer
- * runs), from the beginning, from an offset and from an offset looked up by timestamp.
+ * headers and timestamps. Records are read with KafkaJS's own Fetch request and decoder (the code
+ * its consumer runs), from the beginning, from an offset and from an offset looked up by
+ * timestamp, and with its group consumer (every record once, offsets committed to the end).
+ * Groups of several members: groups-kafkajs.test.ts.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -228,24 +229,34 @@ describe('KafkaJS 2.2.4', () => {
   });
 
   test(
-    'group consumer: subscribe from the beginning and receive every record',
+    'group consumer: subscribe from the beginning, receive every record once, commit to the end',
     needs(...GROUP_APIS),
     ifServed(GROUP_APIS, async () => {
       const consumer = kafka.consumer({ groupId: 'interop-kafkajs', maxWaitTimeInMs: 100 });
+      // Every record left after the tests above: partition 1 starts at 2 (DeleteRecords).
+      const expected = combos.flatMap((_, p) => [...Array(6).keys()].filter((o) => p !== 1 || o >= 2).map((o) => `${p}:${o}`)).sort();
+      const seen: string[] = [];
+      let timer: NodeJS.Timeout | undefined;
       try {
         await consumer.connect();
         await consumer.subscribe({ topics: [RECORDS_TOPIC], fromBeginning: true });
-        const seen = new Map<number, number>();
         let done!: () => void;
         const all = new Promise<void>((r) => (done = r));
         await consumer.run({
-          eachMessage: async ({ partition }) => {
-            seen.set(partition, (seen.get(partition) ?? 0) + 1);
-            if ([...seen.values()].reduce((a, b) => a + b, 0) >= combos.length * 6 - 2) done();
+          eachMessage: async ({ partition, message }) => {
+            seen.push(`${partition}:${message.offset}`);
+            if (seen.length >= expected.length) done();
           },
         });
-        await Promise.race([all, new Promise((_, reject) => setTimeout(() => reject(new Error(`only ${JSON.stringify([...seen])}`)), 15_000))]);
+        await Promise.race([all, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`only ${JSON.stringify(seen)}`)), 15_000)))]);
+        assert.deepEqual([...seen].sort(), expected, 'each record once');
+        // KafkaJS commits after each batch: the group's offsets reach the end of every partition.
+        await eventually('offsets committed to the end', async () => {
+          const [committed] = await admin.fetchOffsets({ groupId: 'interop-kafkajs', topics: [RECORDS_TOPIC] });
+          return committed!.partitions.every((p) => p.offset === '6') && committed!.partitions.length === combos.length ? true : undefined;
+        });
       } finally {
+        clearTimeout(timer);
         await consumer.disconnect();
       }
     }),

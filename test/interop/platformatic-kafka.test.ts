@@ -4,8 +4,8 @@
  * delete topics), produce with every codec it supports here (none, gzip, snappy, lz4; zstd too on
  * Node 22.15+, where node:zlib has it) and every acks setting, and reading back byte for
  * byte (keys, values, headers with null values and repeated names, timestamps) with its
- * Consumer.fetch() from the beginning, an offset and an offset looked up by timestamp. Its
- * group consumer needs the group coordinator (a later change); that test is marked todo.
+ * Consumer.fetch() from the beginning, an offset and an offset looked up by timestamp, and with
+ * its group consumer (every record once, each committed).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -264,18 +264,29 @@ describe('@platformatic/kafka 1.35.0', () => {
   });
 
   test(
-    'group consumer: consume from the earliest offset and receive every record',
+    'group consumer: consume from the earliest offset, receive every record once, commit each',
     needs(...GROUP_APIS),
     ifServed(GROUP_APIS, async () => {
       const group = new Consumer({ ...options(), groupId: 'interop-platformatic', maxWaitTime: 100 });
+      // Every record left after the tests above: partition 4 starts at 3 (DeleteRecords).
+      const expected = combos.flatMap((_, p) => [...Array(6).keys()].filter((o) => p !== 4 || o >= 3).map((o) => `${p}:${o}`)).sort();
+      const seen: string[] = [];
       try {
-        const stream = await group.consume({ topics: [RECORDS_TOPIC], mode: 'earliest' });
-        let count = 0;
-        const deadline = setTimeout(() => stream.destroy(new Error(`only ${count} records`)), 15_000);
-        for await (const _ of stream) {
-          if (++count >= 20) break;
+        // Commits are explicit (message.commit()): OffsetCommit with the member's id and generation.
+        const stream = await group.consume({ topics: [RECORDS_TOPIC], mode: 'earliest', autocommit: false });
+        const deadline = setTimeout(() => stream.destroy(new Error(`only ${JSON.stringify(seen)}`)), 15_000);
+        try {
+          for await (const message of stream) {
+            seen.push(`${message.partition}:${message.offset}`);
+            await message.commit();
+            if (seen.length >= expected.length) break;
+          }
+        } finally {
+          clearTimeout(deadline);
         }
-        clearTimeout(deadline);
+        assert.deepEqual([...seen].sort(), expected, 'each record once');
+        const committed = await group.listCommittedOffsets({ topics: [{ topic: RECORDS_TOPIC, partitions: combos.map((_, p) => p) }] });
+        assert.deepEqual(committed.get(RECORDS_TOPIC), combos.map(() => 6n), 'each partition committed to its end');
       } finally {
         await group.close(true);
       }
