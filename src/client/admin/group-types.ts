@@ -51,7 +51,6 @@ export interface ConsumerSubscription {
 
 /** A consumer group member's assignment (SyncGroup assignment of the "consumer" protocol). */
 export interface ConsumerAssignment {
-  version: number;
   partitions: TopicPartition[];
   userData: Buffer | null;
 }
@@ -68,7 +67,7 @@ export interface GroupMemberDescription {
   assignment: Buffer;
   /** `metadata` decoded, for groups of protocol type "consumer" (null otherwise or when it does not decode). */
   subscription: ConsumerSubscription | null;
-  /** `assignment` decoded, for groups of protocol type "consumer" (null otherwise or when it does not decode). */
+  /** `assignment` decoded, for groups of protocol type "consumer" (empty before the first assignment; null otherwise or when it does not decode). */
   consumerAssignment: ConsumerAssignment | null;
 }
 

@@ -30,10 +30,12 @@ import type { OffsetDeleteResponse } from '../../protocol/generated/messages/Off
 import type { Cluster } from '../cluster.js';
 import type { AdminConfig } from '../config.js';
 import type { TopicPartition } from '../types.js';
-import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription } from './consumer-protocol.js';
+import { decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
 import { GroupCoordinators, type CoordinatorTarget, type GroupResult } from './coordinators.js';
 import type {
   CommittedOffset,
+  ConsumerAssignment,
+  ConsumerSubscription,
   DeletedGroupOffset,
   GroupDescription,
   GroupListing,
@@ -43,6 +45,28 @@ import type {
   ListGroupOffsetsItem,
   ListGroupsOptions,
 } from './group-types.js';
+
+/** Kafka's protocol type of consumer groups. */
+const CONSUMER_PROTOCOL_TYPE = 'consumer';
+
+/** A member's subscription, or null for bytes that are not one (DescribeGroups hands them over as they are). */
+function subscriptionOf(bytes: Buffer): ConsumerSubscription | null {
+  try {
+    const s = decodeSubscription(bytes);
+    return { version: s.version, topics: [...s.topics], userData: s.userData, ownedPartitions: [...s.ownedPartitions], generationId: s.generationId, rackId: s.rackId };
+  } catch {
+    return null;
+  }
+}
+
+/** A member's assignment (none yet: empty), or null for bytes that are not one. */
+function assignmentOf(bytes: Buffer): ConsumerAssignment | null {
+  try {
+    return decodeAssignment(bytes);
+  } catch {
+    return null;
+  }
+}
 
 /** Kafka's group states by upper-case name, for the case-insensitive states filter. */
 const STATE_NAMES = new Map(
@@ -190,8 +214,8 @@ export class GroupAdmin {
               host: m.clientHost,
               metadata: m.memberMetadata,
               assignment: m.memberAssignment,
-              subscription: consumer ? decodeSubscription(m.memberMetadata) : null,
-              consumerAssignment: consumer ? decodeAssignment(m.memberAssignment) : null,
+              subscription: consumer ? subscriptionOf(m.memberMetadata) : null,
+              consumerAssignment: consumer ? assignmentOf(m.memberAssignment) : null,
             })),
             coordinator: target.node,
             authorizedOperations: g.authorizedOperations === INT32_MIN ? null : g.authorizedOperations,
