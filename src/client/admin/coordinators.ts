@@ -98,7 +98,8 @@ export class GroupCoordinators {
             const timeoutMs = Math.max(1, Math.min(this.config.requestTimeoutMs, options.deadlineMs - Date.now()));
             const answers = await call({ node, connection, timeoutMs }, list);
             for (const g of list) {
-              settle(g, answers.get(g) ?? new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `coordinator ${node.nodeId} did not answer for group '${g}'`, { groupId: g }));
+              // has(), not ??: a call without a result value (void) answers undefined.
+              settle(g, answers.has(g) ? answers.get(g)! : new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, `coordinator ${node.nodeId} did not answer for group '${g}'`, { groupId: g }));
             }
           } catch (e) {
             if (!(e instanceof KafkaError) || this.cluster.isClosed) throw this.cluster.isClosed ? new ClientClosedError('the admin client is closed') : e;
