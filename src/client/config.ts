@@ -13,6 +13,7 @@
  * - Only PLAINTEXT (`security.protocol`); TLS and SASL come with a later issue.
  */
 import { ConfigError } from '../common/config/errors.js';
+import { assignorByName } from './group/assignors.js';
 
 export type ClientKind = 'common' | 'producer' | 'consumer' | 'admin';
 
@@ -157,6 +158,39 @@ function bootstrapDef(): ClientConfigDef<readonly string[], 'bootstrap.servers'>
   };
 }
 
+/** group.instance.id: Kafka's rules for the id (non-empty, at most 249 of [a-zA-Z0-9._-], not "." or ".."). */
+function instanceIdDef(): ClientConfigDef<string | null, 'group.instance.id'> {
+  const base = nullableStr('group.instance.id', 'Static membership: a stable id for this member; a restart within session.timeout.ms gets its partitions back without a rebalance.');
+  const allowed = 'null, or 1-249 of [a-zA-Z0-9._-]';
+  return {
+    ...base,
+    allowed,
+    parse: (v) => {
+      const id = base.parse(v);
+      if (id === null) return null;
+      if (id === '' || id === '.' || id === '..' || id.length > 249 || !/^[a-zA-Z0-9._-]+$/.test(id)) fail('group.instance.id', v, 'not a valid group instance id', allowed);
+      return id;
+    },
+  };
+}
+
+/** partition.assignment.strategy: assignor class names or protocol names we have. */
+function assignorsDef(): ClientConfigDef<readonly string[], 'partition.assignment.strategy'> {
+  const allowed = `a non-empty list of ${['range', 'roundrobin', 'cooperative-sticky'].join(', ')} (or Kafka's class names)`;
+  const base = list('partition.assignment.strategy', ['org.apache.kafka.clients.consumer.RangeAssignor', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'], 'Assignors in preference order; the group uses the first one every member supports.', false);
+  return {
+    ...base,
+    allowed,
+    parse: (v) => {
+      const items = base.parse(v);
+      if (items.length === 0) fail('partition.assignment.strategy', v, 'must not be empty', allowed);
+      const unknown = items.find((n) => assignorByName(n) === undefined);
+      if (unknown !== undefined) fail('partition.assignment.strategy', v, `unknown assignor "${unknown}"`, allowed);
+      return items;
+    },
+  };
+}
+
 /** Keys every client (producer, consumer, admin) accepts; also what `new Kafka(...)` accepts. */
 export const COMMON_CONFIG = {
   bootstrapServers: bootstrapDef(),
@@ -197,15 +231,15 @@ export const PRODUCER_CONFIG = {
 
 export const CONSUMER_CONFIG = {
   ...COMMON_CONFIG,
-  groupId: nullableStr('group.id', 'Consumer group (needs consumer groups: issue 6). assign() works without one.'),
-  groupInstanceId: nullableStr('group.instance.id', 'Static group membership id (with consumer groups).'),
-  allowAutoCreateTopics: bool('allow.auto.create.topics', true, 'Let metadata requests for assigned topics auto-create them (when the broker allows it: auto.create.topics.enable).'),
-  autoOffsetReset: oneOf('auto.offset.reset', 'latest', ['latest', 'earliest', 'none'], 'Where to start when there is no position or it is out of range: latest, earliest, or none (fail).'),
-  enableAutoCommit: bool('enable.auto.commit', true, 'Commit positions periodically (with consumer groups).'),
-  autoCommitIntervalMs: int('auto.commit.interval.ms', 5_000, 0, 'Auto-commit period (with consumer groups).'),
-  sessionTimeoutMs: int('session.timeout.ms', 45_000, 0, 'Group session timeout (with consumer groups).'),
-  heartbeatIntervalMs: int('heartbeat.interval.ms', 3_000, 0, 'Group heartbeat period (with consumer groups).'),
-  maxPollIntervalMs: int('max.poll.interval.ms', 300_000, 1, 'Longest gap between polls before leaving the group (with consumer groups).'),
+  groupId: nullableStr('group.id', 'Consumer group to join with subscribe() (and to commit offsets with). Without one, only assign() works.'),
+  groupInstanceId: instanceIdDef(),
+  allowAutoCreateTopics: bool('allow.auto.create.topics', true, 'Let metadata requests for assigned or subscribed topics auto-create them (when the broker allows it: auto.create.topics.enable).'),
+  autoOffsetReset: oneOf('auto.offset.reset', 'latest', ['latest', 'earliest', 'none'], 'Where to start when there is no committed offset or position, or it is out of range: latest, earliest, or none (fail).'),
+  enableAutoCommit: bool('enable.auto.commit', true, 'Commit positions every auto.commit.interval.ms (from poll), before partitions are revoked, and on close (needs group.id).'),
+  autoCommitIntervalMs: int('auto.commit.interval.ms', 5_000, 0, 'Auto-commit period.'),
+  sessionTimeoutMs: int('session.timeout.ms', 45_000, 0, 'The coordinator removes a member it has not heard from (heartbeats) for this long.'),
+  heartbeatIntervalMs: int('heartbeat.interval.ms', 3_000, 0, 'Heartbeat period; must be lower than session.timeout.ms (typically a third of it).'),
+  maxPollIntervalMs: int('max.poll.interval.ms', 300_000, 1, 'Longest gap between polls before the consumer leaves the group; also how long the coordinator waits for members to rejoin.'),
   fetchMinBytes: int('fetch.min.bytes', 1, 0, 'Bytes a fetch waits for (up to fetch.max.wait.ms) before the broker answers.'),
   fetchMaxBytes: int('fetch.max.bytes', 52_428_800, 0, 'Largest fetch answer the broker should send (at least one batch is always returned).'),
   fetchMaxWaitMs: int('fetch.max.wait.ms', 500, 0, 'How long the broker may wait for fetch.min.bytes.'),
@@ -215,8 +249,8 @@ export const CONSUMER_CONFIG = {
   checkCrcs: bool('check.crcs', true, 'Verify the CRC32C of fetched batches.'),
   clientRack: str('client.rack', '', 'Rack of this consumer, sent with fetches.'),
   defaultApiTimeoutMs: int('default.api.timeout.ms', 60_000, 0, 'Timeout of consumer calls that take no explicit timeout (position, offsetsForTimes, ...).'),
-  partitionAssignmentStrategy: list('partition.assignment.strategy', ['org.apache.kafka.clients.consumer.RangeAssignor', 'org.apache.kafka.clients.consumer.CooperativeStickyAssignor'], 'Assignors (with consumer groups).', false),
-  groupProtocol: oneOf('group.protocol', 'classic', ['classic', 'consumer'], 'Group protocol (with consumer groups).'),
+  partitionAssignmentStrategy: assignorsDef(),
+  groupProtocol: oneOf('group.protocol', 'classic', ['classic', 'consumer'], 'Group protocol: classic (JoinGroup/SyncGroup). The consumer protocol (KIP-848) is not supported yet.'),
 } as const;
 
 export const ADMIN_CONFIG = {
@@ -326,5 +360,15 @@ export function checkProducerConfig(c: ProducerConfig): void {
   }
   if (c.transactionalId !== null) {
     throw ConfigError.invalidValue('transactional.id', c.transactionalId, 'transactions are not supported yet', 'unset');
+  }
+}
+
+/** Cross-key checks of a consumer config (Kafka's), and refusals of what is not built yet. */
+export function checkConsumerConfig(c: ConsumerConfig): void {
+  if (c.groupProtocol === 'consumer') {
+    throw ConfigError.invalidValue('group.protocol', 'consumer', 'the consumer group protocol (KIP-848) is not supported yet', 'classic');
+  }
+  if (c.groupId !== null && c.heartbeatIntervalMs >= c.sessionTimeoutMs) {
+    throw new ConfigError(`heartbeat.interval.ms (${c.heartbeatIntervalMs}) must be lower than session.timeout.ms (${c.sessionTimeoutMs})`, 'heartbeat.interval.ms', 'conflict');
   }
 }

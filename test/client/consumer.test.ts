@@ -3,11 +3,12 @@
  * seekToBeginning/End, position, pause/resume, offsetsForTimes, beginning/endOffsets,
  * max.poll.records, auto.offset.reset (latest, earliest, none; on OFFSET_OUT_OF_RANGE), the
  * async iterator, run({ eachRecord / eachBatch }), fetch.min.bytes / fetch.max.wait.ms,
- * max.partition.fetch.bytes smaller than a batch, read_committed, and subscribe()'s refusal.
+ * max.partition.fetch.bytes smaller than a batch, read_committed, and the group calls' refusal
+ * without a group.id.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, KafkaError, NotSupportedYetError, type ConsumerRecord } from '../../src/index.js';
+import { Kafka, KafkaError, type ConsumerRecord } from '../../src/index.js';
 import { startClientTestBroker, uniqueTopic, type ClientTestBroker } from '../support/client.js';
 
 let tb: ClientTestBroker;
@@ -210,13 +211,15 @@ test('fetch.min.bytes makes the broker wait up to fetch.max.wait.ms; a tiny max.
   await tiny.close();
 });
 
-test('isolation.level=read_committed reads non-transactional data; subscribe() and commit() need consumer groups', async () => {
+test('isolation.level=read_committed reads non-transactional data; subscribe() and commit() need a group.id', async () => {
   const topic = await topicWithRecords('committed', 1, 4);
   const consumer = kafka.consumer({ 'isolation.level': 'read_committed', 'auto.offset.reset': 'earliest' });
   consumer.assign([{ topic, partition: 0 }]);
   assert.equal((await pollUntil(consumer, 4)).length, 4);
-  assert.throws(() => consumer.subscribe([topic]), (e: unknown) => e instanceof NotSupportedYetError && /issue 6/.test((e as Error).message));
-  await assert.rejects(consumer.commit(), NotSupportedYetError);
+  const noGroup = (e: unknown): boolean => e instanceof KafkaError && e.errorName === 'INVALID_GROUP_ID' && /group\.id/.test(e.message);
+  assert.throws(() => consumer.subscribe([topic]), noGroup);
+  await assert.rejects(consumer.commit(), noGroup);
+  await assert.rejects(consumer.committed([{ topic, partition: 0 }]), noGroup);
   assert.throws(() => consumer.seek({ topic, partition: 9 }, 0), /not assigned/);
   assert.throws(() => consumer.seek({ topic, partition: 0 }, -1), TypeError);
   await consumer.close();

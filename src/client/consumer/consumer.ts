@@ -1,11 +1,16 @@
 /**
- * The consumer, with manual assignment (consumer groups, subscribe() and commits come with
- * issue 6). Three ways to read, all over the same fetcher:
+ * The consumer: manual assignment (assign()) or group membership (subscribe(), see
+ * ../group/consumer-group.ts), with offsets committed to the group (commit(), auto-commit,
+ * committed()). Three ways to read, all over the same fetcher:
  * - `await consumer.poll(timeoutMs)`: up to max.poll.records records (Kafka's poll());
  * - `for await (const record of consumer)`: one record at a time until stop()/close() (or
  *   `break`); the position moves past each record as it is yielded;
  * - `await consumer.run({ eachRecord })` (or `eachBatch`): calls the handler for every record,
  *   awaiting it, until stop()/close(); rejects (and stops) if the handler throws.
+ *
+ * With a group.id, a partition assigned without an offset starts at the group's committed offset
+ * (OffsetFetch), else auto.offset.reset. Group work (rebalances, listeners, auto-commit) happens
+ * inside poll(), the iterator and run(), as in Kafka's poll().
  *
  * Fetching: one Fetch in flight per leader, for the assigned partitions that are not paused and
  * have no records waiting to be returned; the next fetch is sent as soon as a partition's records
@@ -20,8 +25,10 @@ import { ZERO_UUID } from '../../protocol/primitives/types.js';
 import type { FetchResponse } from '../../protocol/generated/messages/FetchResponse.js';
 import { backoffMs } from '../backoff.js';
 import { Cluster, isStaleMetadataError } from '../cluster.js';
-import type { ConsumerConfig } from '../config.js';
-import { ClientClosedError, NotSupportedYetError } from '../errors.js';
+import { checkConsumerConfig, type ConsumerConfig } from '../config.js';
+import { ClientClosedError, timeoutError } from '../errors.js';
+import { ConsumerGroup, type GroupHost } from '../group/consumer-group.js';
+import type { ConsumerGroupMetadata, OffsetAndMetadata, OffsetCommitItem, RebalanceListener } from '../group/types.js';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets, tpKey } from '../list-offsets.js';
 import type { ClientLogger, ConsumerRecord, OffsetAndTimestamp, PartitionAssignment, RunOptions, TopicPartition } from '../types.js';
 import { decodeBatch, splitFetched } from './fetched-records.js';
@@ -65,8 +72,12 @@ const MAX_BUFFERED_CHUNKS = 2;
 interface PartitionState {
   topic: string;
   partition: number;
-  /** Next offset to hand out; null until known (then a reset is needed). */
+  /** Next offset to hand out; null until known (then the committed offset or a reset is needed). */
   position: number | null;
+  /** Leader epoch of the record before the position (-1: unknown), committed with it. */
+  positionEpoch: number;
+  /** Waiting for the group's committed offset (group.id set, assigned without an offset). */
+  awaitingCommitted: boolean;
   /** A pending reset (seekToBeginning/End, or auto.offset.reset). */
   reset: ResetStrategy | null;
   paused: boolean;
@@ -95,10 +106,13 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   private readonly fetchesPerNode = new Map<number, number>();
   private readonly waiters = new Set<() => void>();
   private resetting: Promise<void> | null = null;
+  /** The group (when group.id is set): membership, commits, committed offsets. */
+  private readonly group: ConsumerGroup | null;
   private fetchTimer: NodeJS.Timeout | null = null;
   private lastMetadataRequestMs = 0;
   private stopped = false;
   private closed = false;
+  private closing: Promise<void> | null = null;
   private runs = 0;
   /** Counts stop() calls: a poll() in progress when stop() is called returns at once. */
   private stops = 0;
@@ -107,23 +121,38 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   constructor(config: ConsumerConfig, clientId: string, logger: ClientLogger) {
     this.config = config;
     this.logger = logger;
+    checkConsumerConfig(config);
     this.cluster = new Cluster({ config, clientId, maxInFlight: 5, allowAutoTopicCreation: config.allowAutoCreateTopics, logger });
-    this.cluster.onMetadata(() => this.maybeFetch());
+    this.group = config.groupId === null ? null : new ConsumerGroup(this.groupHost(), config, clientId, logger);
+    this.cluster.onMetadata(() => {
+      this.group?.onMetadata();
+      this.maybeFetch();
+    });
   }
 
   // ---- assignment ----
 
   /**
    * Replaces the assignment. Partitions kept keep their positions; `offset` sets a position
-   * (else auto.offset.reset applies on first use). Synchronous; metadata is fetched lazily.
+   * (else the group's committed offset, with a group.id, or auto.offset.reset applies on first
+   * use). Synchronous; metadata is fetched lazily. Not while subscribed (Kafka: mutually exclusive).
    */
   assign(partitions: readonly PartitionAssignment[]): void {
     this.checkOpen();
-    const next = new Map<string, PartitionState>();
+    if (this.group?.subscribed) throw new Error('Subscription to topics, partitions and pattern are mutually exclusive: call unsubscribe() before assign()');
     for (const p of partitions) {
       if (typeof p?.topic !== 'string' || p.topic === '' || !Number.isInteger(p.partition) || p.partition < 0) {
         throw new TypeError(`assign(): invalid topic partition ${JSON.stringify(p)}`);
       }
+      if (p.offset !== undefined) checkOffset(p.offset);
+    }
+    this.replaceAssignment(partitions);
+  }
+
+  /** Sets the assigned partitions (assign() and the group's assignments). */
+  private replaceAssignment(partitions: readonly PartitionAssignment[]): void {
+    const next = new Map<string, PartitionState>();
+    for (const p of partitions) {
       const key = tpKey(p.topic, p.partition);
       const state = this.parts.get(key) ?? next.get(key) ?? this.newState(p.topic, p.partition);
       if (p.offset !== undefined) this.setPosition(state, checkOffset(p.offset));
@@ -133,9 +162,19 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     for (const [k, v] of next) this.parts.set(k, v);
     this.order = [...next.values()];
     this.cursor = 0;
-    this.cluster.interest.clear();
-    for (const s of this.order) this.cluster.interest.add(s.topic);
+    this.updateInterest();
     this.wake();
+  }
+
+  /** Topics metadata is kept for: the assigned ones, the subscription, and (leader) the group's. */
+  private updateInterest(): void {
+    const interest = this.cluster.interest;
+    interest.clear();
+    for (const s of this.order) interest.add(s.topic);
+    if (this.group !== null) {
+      for (const t of this.group.subscribedTopics()) interest.add(t);
+      for (const t of this.group.groupTopics) interest.add(t);
+    }
   }
 
   /** The assigned partitions. */
@@ -143,14 +182,92 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return this.order.map((s) => ({ topic: s.topic, partition: s.partition }));
   }
 
-  /** Not yet: needs consumer groups (issue 6). */
-  subscribe(_topics: readonly string[] | RegExp): never {
-    throw new NotSupportedYetError('subscribe() needs consumer groups (issue 6); use assign() for now');
+  /**
+   * Joins the group (group.id) with these topics, or every topic whose whole name matches the
+   * pattern (checked again every metadata.max.age.ms). The join happens in the next poll() (or
+   * iterator / run()); the listener's callbacks run there. Calling it again replaces the
+   * subscription (and rebalances if the topics change); an empty list unsubscribes.
+   */
+  subscribe(topics: readonly string[] | RegExp, listener: RebalanceListener = {}): void {
+    this.checkOpen();
+    const group = this.requireGroup('subscribe()');
+    if (!(topics instanceof RegExp)) {
+      if (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string' || t.trim() === '')) throw new TypeError(`subscribe(): topics must be non-empty strings or a RegExp, got ${JSON.stringify(topics)}`);
+      if (topics.length === 0) {
+        void this.unsubscribe().catch((e) => this.logger.warn(`unsubscribe failed: ${(e as Error).message}`));
+        return;
+      }
+    }
+    if (!group.subscribed && this.order.length > 0) throw new Error('Subscription to topics, partitions and pattern are mutually exclusive: assign([]) before subscribe()');
+    group.subscribe(topics, listener);
   }
 
-  /** Not yet: needs consumer groups (issue 6). */
-  commit(_offsets?: unknown): Promise<never> {
-    return Promise.reject(new NotSupportedYetError('commits need consumer groups (issue 6)'));
+  /** Gives up the partitions (onPartitionsRevoked), leaves the group (dynamic members) and drops the subscription. */
+  async unsubscribe(): Promise<void> {
+    this.checkOpen();
+    if (this.group === null) {
+      this.replaceAssignment([]);
+      return;
+    }
+    if (!this.group.subscribed) this.replaceAssignment([]);
+    await this.group.unsubscribe();
+  }
+
+  /** The subscribed topics (for a pattern: those it matches now); empty without a subscription. */
+  subscription(): string[] {
+    return this.group?.subscribed ? [...this.group.subscribedTopics()].sort() : [];
+  }
+
+  /** Who this consumer is in its group (Kafka's groupMetadata()). */
+  groupMetadata(): ConsumerGroupMetadata {
+    return this.requireGroup('groupMetadata()').groupMetadata();
+  }
+
+  /** Asks the group to rebalance; it starts in the next poll(). */
+  enforceRebalance(reason = 'the application asked for a rebalance'): void {
+    this.checkOpen();
+    this.requireGroup('enforceRebalance()').enforceRebalance(reason);
+  }
+
+  /**
+   * Commits offsets to the group and waits for the answer (Kafka's commitSync): without
+   * arguments, the current position of every assigned partition (what poll() has returned so
+   * far); else the given offsets (the next offset to read, optional metadata). Retries retriable
+   * errors until `timeoutMs` (default.api.timeout.ms). While the group rebalances it fails with
+   * REBALANCE_IN_PROGRESS; after the group moved on without this member, with ILLEGAL_GENERATION or
+   * UNKNOWN_MEMBER_ID (the next poll() rejoins).
+   */
+  async commit(offsets?: readonly OffsetCommitItem[], options: { timeoutMs?: number } = {}): Promise<void> {
+    this.checkOpen();
+    const group = this.requireGroup('commit()');
+    let items: OffsetCommitItem[];
+    if (offsets === undefined) {
+      items = this.consumedOffsets();
+    } else {
+      items = offsets.map((o) => {
+        if (typeof o?.topic !== 'string' || o.topic === '' || !Number.isInteger(o.partition) || o.partition < 0) throw new TypeError(`commit(): invalid topic partition ${JSON.stringify(o)}`);
+        if (o.metadata !== undefined && o.metadata !== null && typeof o.metadata !== 'string') throw new TypeError('commit(): metadata must be a string');
+        return { topic: o.topic, partition: o.partition, offset: checkOffset(o.offset), metadata: o.metadata ?? '', leaderEpoch: o.leaderEpoch ?? -1 };
+      });
+    }
+    await group.commit(items, Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs));
+  }
+
+  /** The group's committed offsets of `partitions`, in order (null: nothing committed). */
+  async committed(partitions: readonly TopicPartition[], options: { timeoutMs?: number } = {}): Promise<(OffsetAndMetadata | null)[]> {
+    this.checkOpen();
+    const group = this.requireGroup('committed()');
+    for (const tp of partitions) {
+      if (typeof tp?.topic !== 'string' || tp.topic === '' || !Number.isInteger(tp.partition) || tp.partition < 0) throw new TypeError(`committed(): invalid topic partition ${JSON.stringify(tp)}`);
+    }
+    return group.committed(partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition })), Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs));
+  }
+
+  private requireGroup(what: string): ConsumerGroup {
+    if (this.group === null) {
+      throw new KafkaError(ErrorCode.INVALID_GROUP_ID, `${what}: to use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration`);
+    }
+    return this.group;
   }
 
   // ---- positions ----
@@ -179,8 +296,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const deadlineMs = Date.now() + (options.timeoutMs ?? this.config.defaultApiTimeoutMs);
     while (s.position === null) {
       this.throwPartitionError(s);
-      await this.resetPositions(deadlineMs);
+      if (s.awaitingCommitted && this.group !== null) await this.group.awaitCommitted(deadlineMs);
+      else await this.resetPositions(deadlineMs);
       this.throwPartitionError(s);
+      if (s.position === null && Date.now() >= deadlineMs) throw timeoutError(`the position of ${s.topic}-${s.partition} is not known before the timeout`);
     }
     return s.position;
   }
@@ -234,6 +353,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     const deadlineMs = Date.now() + timeoutMs;
     const stops = this.stops;
     for (;;) {
+      if (this.group !== null) await this.group.poll();
       this.throwAnyError();
       const out: ConsumerRecord[] = [];
       while (out.length < this.config.maxPollRecords) {
@@ -246,6 +366,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
         this.maybeFetch();
         return out;
       }
+      this.checkOpen();
       const left = deadlineMs - Date.now();
       if (left <= 0) return out;
       this.startResets();
@@ -258,12 +379,21 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.checkOpen();
     this.stopped = false;
     while (!this.stopped && !this.closed) {
+      const group = this.group;
+      if (group !== null) {
+        // Each record asked for is a poll (max.poll.interval.ms); group work only when there is some.
+        const now = Date.now();
+        if (group.wantsPoll(now)) await group.poll();
+        else group.polled(now);
+        if (this.stopped || this.closed) break;
+      }
       this.throwAnyError();
       const r = this.takeOne();
       if (r !== null) {
         yield r;
         continue;
       }
+      if (group !== null) await group.poll();
       this.throwAnyError();
       this.startResets();
       this.maybeFetch();
@@ -308,15 +438,28 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     this.wake();
   }
 
-  /** Stops reading and closes connections. Later calls fail with ClientClosedError. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Stops reading; with a group: auto-commits the positions (enable.auto.commit), revokes the
+   * partitions (listener) and leaves the group (dynamic members), within `timeoutMs` (default
+   * 30 s, Kafka's); then closes connections. Later calls fail with ClientClosedError.
+   */
+  async close(options: { timeoutMs?: number } = {}): Promise<void> {
+    if (this.closed || this.closing !== null) return this.closing ?? undefined;
     this.stopped = true;
     this.stops++;
-    if (this.fetchTimer !== null) clearTimeout(this.fetchTimer);
-    this.cluster.close();
     this.wake();
+    const deadlineMs = Date.now() + (options.timeoutMs ?? 30_000);
+    this.closing = (async () => {
+      try {
+        if (this.group !== null) await this.group.close(deadlineMs);
+      } finally {
+        this.closed = true;
+        if (this.fetchTimer !== null) clearTimeout(this.fetchTimer);
+        this.cluster.close();
+        this.wake();
+      }
+    })();
+    return this.closing;
   }
 
   // ---- internals ----
@@ -326,6 +469,8 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       topic,
       partition,
       position: null,
+      positionEpoch: -1,
+      awaitingCommitted: this.group !== null,
       reset: null,
       paused: false,
       chunks: [],
@@ -359,10 +504,12 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     return tps === undefined ? [...this.order] : tps.map((tp) => this.state(tp, what));
   }
 
-  private setPosition(s: PartitionState, offset: number): void {
+  private setPosition(s: PartitionState, offset: number, leaderEpoch = -1): void {
     s.epoch++;
     s.fetching = null;
     s.position = offset;
+    s.positionEpoch = leaderEpoch;
+    s.awaitingCommitted = false;
     s.reset = null;
     s.error = null;
     s.chunks = [];
@@ -372,6 +519,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     s.epoch++;
     s.fetching = null;
     s.position = null;
+    s.awaitingCommitted = false;
     s.reset = strategy;
     s.error = null;
     s.chunks = [];
@@ -406,6 +554,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       this.cursor = (this.cursor + i) % n;
       const r = chunk.records[chunk.index++]!;
       s.position = r.offset + 1;
+      s.positionEpoch = r.leaderEpoch;
       if (chunk.index >= chunk.records.length && chunk.batchIndex >= chunk.batches.length) {
         this.finishChunk(s);
         // Next partition's turn (fairness across partitions).
@@ -470,8 +619,10 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
 
   /** Resolves positions of partitions that need a reset (in the background; errors land on the partitions). */
   private startResets(): void {
-    if (this.resetting !== null || this.closed) return;
-    if (!this.order.some((s) => s.position === null && s.error === null)) return;
+    if (this.closed) return;
+    this.group?.startCommittedFetch();
+    if (this.resetting !== null) return;
+    if (!this.order.some((s) => s.position === null && s.error === null && !s.awaitingCommitted)) return;
     this.resetting = this.resetPositions(Date.now() + this.config.defaultApiTimeoutMs)
       .catch((e) => this.logger.debug?.(`offset reset failed: ${(e as Error).message}`))
       .finally(() => {
@@ -482,7 +633,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
   }
 
   private async resetPositions(deadlineMs: number): Promise<void> {
-    const need = this.order.filter((s) => s.position === null && s.error === null);
+    const need = this.order.filter((s) => s.position === null && s.error === null && !s.awaitingCommitted);
     if (need.length === 0) return;
     const queries: { s: PartitionState; strategy: ResetStrategy }[] = [];
     for (const s of need) {
@@ -504,7 +655,7 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       for (const [i, { s, strategy }] of queries.entries()) {
         const a = found[i];
         // Only if nothing changed the partition meanwhile (seek, another reset, reassignment).
-        if (a === undefined || s.position !== null || this.parts.get(tpKey(s.topic, s.partition)) !== s) continue;
+        if (a === undefined || s.position !== null || s.awaitingCommitted || this.parts.get(tpKey(s.topic, s.partition)) !== s) continue;
         if ((s.reset ?? this.config.autoOffsetReset) !== strategy) continue;
         this.setPosition(s, a.offset);
       }
@@ -682,6 +833,38 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
     }
     if (stale) this.refreshSoon();
     if (this.order.some((s) => s.position === null && s.error === null)) this.startResets();
+  }
+
+  /** The positions to commit: every assigned partition whose position is known. */
+  private consumedOffsets(): OffsetCommitItem[] {
+    const out: OffsetCommitItem[] = [];
+    for (const s of this.order) if (s.position !== null) out.push({ topic: s.topic, partition: s.partition, offset: s.position, leaderEpoch: s.positionEpoch, metadata: '' });
+    return out;
+  }
+
+  /** The consumer as its group sees it. */
+  private groupHost(): GroupHost {
+    return {
+      cluster: this.cluster,
+      assignment: () => this.assignment(),
+      setAssignment: (partitions) => this.replaceAssignment(partitions),
+      consumedOffsets: () => this.consumedOffsets(),
+      partitionsAwaitingCommitted: () => this.order.filter((s) => s.awaitingCommitted && s.position === null).map((s) => ({ topic: s.topic, partition: s.partition })),
+      applyCommitted: (tp, committed) => {
+        const s = this.parts.get(tpKey(tp.topic, tp.partition));
+        // Only if still assigned and nothing else (seek, reset) set it meanwhile.
+        if (s === undefined || !s.awaitingCommitted || s.position !== null) return;
+        if (committed !== null) {
+          this.setPosition(s, committed.offset, committed.leaderEpoch);
+        } else {
+          s.awaitingCommitted = false;
+          this.startResets();
+        }
+        this.maybeFetch();
+      },
+      updateInterest: () => this.updateInterest(),
+      wake: () => this.wake(),
+    };
   }
 
   private onFetchFailure(states: PartitionState[], e: Error): void {
