@@ -4,7 +4,8 @@
  * versions (ApiVersions up to v2, answering v3 with an UNSUPPORTED_VERSION body that does not
  * decode; Metadata v2, Produce v7, Fetch v11) and has no CreateTopics, so the topic is made when
  * the mock starts. Produces keyed, null-key and explicit-partition records with headers in every
- * codec, and reads them back exactly; admin metadata calls work too. Skipped, loudly, without
+ * codec, and reads them back exactly; admin metadata calls and group offsets (FindCoordinator
+ * v2, OffsetCommit, OffsetFetch; the mock has no ListGroups/DescribeGroups) work too. Skipped, loudly, without
  * librdkafka-dev and a C compiler.
  */
 import { after, before, test } from 'node:test';
@@ -116,6 +117,29 @@ test('admin metadata, offsets and API versions against the mock', skip, async ()
     assert.equal(versions!.apis.find((a) => a.name === 'ApiVersions')?.maxVersion, 2);
     const offsets = await admin.listOffsets([{ topic: TOPIC, partition: 0, spec: 'earliest' }, { topic: TOPIC, partition: 0, spec: 'latest' }]);
     assert.ok(offsets[1]!.offset >= offsets[0]!.offset);
+  } finally {
+    await admin.close();
+  }
+});
+
+test('group offsets through the mock: FindCoordinator v2 (one key per request), OffsetCommit as a non-member, OffsetFetch of chosen partitions', skip, async () => {
+  const admin = new Kafka({ 'bootstrap.servers': bootstrap }).admin({ 'default.api.timeout.ms': 10_000 });
+  try {
+    const group = `mock-group-${process.pid}`;
+    await admin.alterConsumerGroupOffsets(group, [
+      { topic: TOPIC, partition: 0, offset: 3 },
+      { topic: TOPIC, partition: 2, offset: 0, metadata: 'from the admin' },
+    ]);
+    // The mock answers "every partition" (topics: null) with a null array: only chosen partitions work there.
+    const [got] = await admin.listConsumerGroupOffsets([{ groupId: group, partitions: [0, 1, 2].map((partition) => ({ topic: TOPIC, partition })) }]);
+    assert.deepEqual(
+      got!.offsets.map((o) => [o.partition, o.offset, o.metadata]),
+      [
+        [0, 3, ''],
+        [1, null, null],
+        [2, 0, 'from the admin'],
+      ],
+    );
   } finally {
     await admin.close();
   }
