@@ -216,6 +216,51 @@ export async function runOk(command: string, args: readonly string[], options: {
   return r.stdout;
 }
 
+/** A long-running child whose output the test reads while it runs. */
+export interface LiveChild {
+  child: ChildProcess;
+  /** Complete stdout lines so far. */
+  stdout: string[];
+  /** Complete stderr lines so far. */
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Closes its stdin (the Python group members take that as "leave and exit"). */
+  endInput(): void;
+}
+
+/** Starts a command and keeps reading its output line by line; tracked for killChildren(). */
+export function startChild(command: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): LiveChild {
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
+  children.add(child);
+  const lines = (stream: NodeJS.ReadableStream, into: string[]): void => {
+    let partial = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => {
+      const parts = (partial + d).split('\n');
+      partial = parts.pop()!;
+      into.push(...parts);
+    });
+    stream.on('end', () => {
+      if (partial !== '') into.push(partial);
+    });
+  };
+  const live: LiveChild = {
+    child,
+    stdout: [],
+    stderr: [],
+    exited: new Promise((resolve) => child.once('close', (code, signal) => {
+      children.delete(child);
+      resolve({ code, signal });
+    })),
+    endInput: () => child.stdin!.end(),
+  };
+  lines(child.stdout!, live.stdout);
+  lines(child.stderr!, live.stderr);
+  child.stdin!.on('error', () => undefined);
+  child.on('error', () => undefined);
+  return live;
+}
+
 /** Kills every child process still running (each by its own pid). */
 export function killChildren(): void {
   for (const c of children) {
