@@ -6,6 +6,7 @@
 import { benchBroker } from './broker.js';
 import { benchCliPerf } from './cli-perf.js';
 import { benchCodec } from './codec.js';
+import { benchGroups } from './groups/index.js';
 import { benchStorage } from './storage.js';
 
 interface Bench {
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   ];
   const records = await loadRecordsBench();
   if (records) benches.push(records);
+  // Consumer groups on a broker child process: join to stable, rebalance, OffsetCommit (about a minute).
+  benches.push({ name: 'groups', run: benchGroups });
   // Last: the slowest (about 3 minutes), and it needs kperf from ../shared/bench.
   benches.push({ name: 'broker', run: benchBroker });
   // Our client (the perf tools) against librdkafka (kperf) on one broker: about 30 s.
