@@ -1,12 +1,16 @@
 /**
- * OffsetCommit (key 8), v0-v9: a member commits with its generation and id; generation -1 with
- * no member id commits for an empty (or new) group, as admin tools and simple consumers do.
+ * OffsetCommit (key 8), v0-v9: a member commits with its generation and id; generation -1
+ * commits for an empty (or new) group whatever the member id, as admin tools and simple
+ * consumers do (and Kafka allows).
  * Answers after the offsets are durable in __consumer_offsets. Per partition:
  * UNKNOWN_TOPIC_OR_PARTITION for partitions that do not exist, OFFSET_METADATA_TOO_LARGE over
  * offset.metadata.max.bytes; for the whole request the member checks (UNKNOWN_MEMBER_ID,
  * ILLEGAL_GENERATION, FENCED_INSTANCE_ID, REBALANCE_IN_PROGRESS while assignments are handed out).
+ * A generation for a group the coordinator does not know is GROUP_ID_NOT_FOUND from v9, and
+ * ILLEGAL_GENERATION before (Kafka keeps the old answer for old clients).
  * The v2-v4 retention time is ignored (offsets.retention.minutes applies), as in Kafka 4.0.
  */
+import { ErrorCode } from '../protocol/errors.js';
 import type { OffsetCommitRequest } from '../protocol/generated/messages/OffsetCommitRequest.js';
 import type { OffsetCommitResponse } from '../protocol/generated/messages/OffsetCommitResponse.js';
 import type { Handler } from './types.js';
@@ -20,6 +24,7 @@ export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitRespo
     const image = services.metadata.image;
     const exists = (topic: string, partition: number): boolean => image.topicsByName.get(topic)?.partitions.has(partition) === true;
     let codes: number[][];
+    const forVersion = (code: number): number => (code === ErrorCode.GROUP_ID_NOT_FOUND && version < 9 ? ErrorCode.ILLEGAL_GENERATION : code);
     try {
       codes = await services.groups.commitOffsets(
         {
@@ -33,7 +38,7 @@ export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitRespo
           })),
         },
         exists,
-      );
+      ).then((c) => c.map((t) => t.map(forVersion)));
     } catch (e) {
       const code = groupErrorCode(services, e);
       codes = request.topics.map((t) => t.partitions.map(() => code));

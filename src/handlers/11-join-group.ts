@@ -3,7 +3,8 @@
  * coordinator/group/group-shard.ts). The response waits until the group's join phase ends.
  * v0 has no rebalance timeout (the session timeout stands in, as in Kafka); v4+ new members get
  * their id with MEMBER_ID_REQUIRED first (KIP-394); v5+ static members (group.instance.id);
- * v7+ protocol type and name in the answer; v9 reason (ignored) and skipAssignment (always false).
+ * v7+ protocol type and name in the answer; v9 reason (ignored) and skipAssignment (KIP-814: set
+ * for a static leader that restarts into its Stable group, which keeps its assignment).
  */
 import type { JoinGroupRequest } from '../protocol/generated/messages/JoinGroupRequest.js';
 import type { JoinGroupResponse } from '../protocol/generated/messages/JoinGroupResponse.js';
@@ -29,6 +30,7 @@ export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse> = {
         protocolType: request.protocolType,
         protocols: request.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
         requireKnownMemberId: version >= 4,
+        supportsSkipAssignment: version >= 9,
       });
       // Before v7 the protocol name is not nullable: an error answers with an empty one.
       return { throttleTimeMs: 0, ...r, protocolName: r.protocolName ?? (version >= 7 ? null : '') };

@@ -189,7 +189,7 @@ export class GroupCoordinator {
     const written = shard.queue.then(async () => {
       const now = this.options.nowMs();
       await shard.store.append(outcome.records, now);
-      for (const r of outcome.records) shard.core.replay(r.key, r.value, now);
+      for (const r of outcome.records) shard.core.replay(r.key, r.value, now, 'live');
     });
     shard.queue = written.catch(() => undefined);
     try {

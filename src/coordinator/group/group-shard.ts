@@ -40,6 +40,8 @@ export interface JoinInput {
   protocols: Protocol[];
   /** JoinGroup v4+ (KIP-394): a new member first gets its id with MEMBER_ID_REQUIRED. */
   requireKnownMemberId: boolean;
+  /** JoinGroup v9+ (KIP-814): a static leader that restarts may be told to skip the assignment. */
+  supportsSkipAssignment: boolean;
 }
 
 export interface JoinResult {
@@ -119,10 +121,16 @@ export class GroupShard {
 
   // ---- load and replay ----
 
-  /** Applies one record of the partition: at load for every record, live for offset records. */
-  replay(key: Buffer | null, value: Buffer | null, nowMs: number): void {
+  /**
+   * Applies one record of the partition: at load ('load') every record rebuilds state; live
+   * ('live': a record this shard returned, now durable) only offset records take effect. A live
+   * group record describes state memory already holds, and newer requests may have moved the
+   * group on while it was being written (a member joined, say): applying it would undo them.
+   */
+  replay(key: Buffer | null, value: Buffer | null, nowMs: number, mode: 'load' | 'live' = 'load'): void {
     const record = decodeOffsetsRecord(key, value);
     if (record === null) return;
+    if (record.kind === 'group' && mode === 'live') return;
     if (record.kind === 'offset') {
       const key = offsetKey(record.topic, record.partition);
       if (record.value === null) {
@@ -228,15 +236,36 @@ export class GroupShard {
     return out;
   }
 
+  /**
+   * group.max.size, Kafka's way: while the join phase runs, joining members are counted (so the
+   * last ones to rejoin are refused when the group is over the limit); otherwise members. Ids
+   * handed out with MEMBER_ID_REQUIRED do not count until they come back.
+   */
+  private acceptsJoin(group: ClassicGroup, memberId: string): boolean {
+    const maxSize = this.config().maxSize;
+    const member = group.members.get(memberId);
+    switch (group.state) {
+      case 'PreparingRebalance': {
+        let joining = 0;
+        for (const m of group.members.values()) if (m.awaitingJoin !== null) joining++;
+        return member?.awaitingJoin != null || joining < maxSize;
+      }
+      case 'CompletingRebalance':
+      case 'Stable':
+        return member !== undefined || group.members.size < maxSize;
+      default:
+        return true;
+    }
+  }
+
   private joinNewMember(group: ClassicGroup, input: JoinInput, token: Token, nowMs: number, out: Outcome<void>): void {
-    const cfg = this.config();
     const staticId = input.groupInstanceId;
     const existingStatic = staticId === null ? undefined : group.staticMembers.get(staticId);
     if (existingStatic !== undefined) {
       this.rejoinStaticMember(group, group.members.get(existingStatic)!, input, token, nowMs, out);
       return;
     }
-    if (group.members.size + group.pendingMembers.size >= cfg.maxSize) {
+    if (!this.acceptsJoin(group, '')) {
       out.replies.push({ token, response: joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, '') });
       return;
     }
@@ -279,7 +308,8 @@ export class GroupShard {
     if (old.awaitingSync !== null) out.replies.push({ token: old.awaitingSync, response: syncError(ErrorCode.FENCED_INSTANCE_ID) });
     group.members.delete(old.memberId);
     group.pendingSync.delete(old.memberId);
-    const wasLeader = group.leaderId === old.memberId;
+    const previousLeader = group.leaderId;
+    const wasLeader = previousLeader === old.memberId;
     const changed = !sameProtocols(old.protocols, input.protocols);
     const member: Member = {
       ...old,
@@ -296,11 +326,16 @@ export class GroupShard {
     group.members.set(memberId, member);
     group.staticMembers.set(input.groupInstanceId!, memberId);
     if (wasLeader) group.leaderId = memberId;
-    if (group.state === 'Stable' && !changed && !wasLeader) {
+    if (group.state === 'Stable' && !changed) {
       // KIP-345: a static member that comes back unchanged gets its place without a rebalance,
-      // and its old assignment from SyncGroup. The generation's record names the new id.
+      // and its old assignment from SyncGroup. The generation's record names the new id. A leader
+      // coming back keeps leading: v9+ (KIP-814) gives it the members and tells it to skip the
+      // assignment; older versions name the previous leader id, so it only syncs, as Kafka does.
       out.records.push(this.groupRecord(group));
-      out.replies.push({ token, response: this.joinResponse(group, member, false) });
+      let response = this.joinResponse(group, member, false);
+      if (wasLeader && input.supportsSkipAssignment) response = { ...this.joinResponse(group, member, true), skipAssignment: true };
+      else if (wasLeader) response = { ...response, leader: previousLeader! };
+      out.replies.push({ token, response });
       return;
     }
     member.awaitingJoin = token;
@@ -311,13 +346,22 @@ export class GroupShard {
     const fail = (code: number): void => void out.replies.push({ token, response: joinError(code, input.memberId) });
     if (group.pendingMembers.has(input.memberId)) {
       group.pendingMembers.delete(input.memberId);
-      if (group.members.size >= this.config().maxSize) return fail(ErrorCode.GROUP_MAX_SIZE_REACHED);
+      if (!this.acceptsJoin(group, input.memberId)) {
+        out.replies.push({ token, response: joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, '') });
+        return;
+      }
       this.addMember(group, input.memberId, input, token, nowMs, out);
       return;
     }
     const problem = this.memberProblem(group, input.memberId, input.groupInstanceId);
     if (problem !== null) return fail(problem);
     const member = group.members.get(input.memberId)!;
+    if (!this.acceptsJoin(group, member.memberId)) {
+      // Over the limit (group.max.size was lowered): the last members to rejoin are out.
+      this.dropMember(group, member, out);
+      out.replies.push({ token, response: joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, '') });
+      return;
+    }
     member.sessionTimeoutMs = input.sessionTimeoutMs;
     member.rebalanceTimeoutMs = input.rebalanceTimeoutMs;
     member.clientId = input.clientId;
@@ -332,10 +376,11 @@ export class GroupShard {
         return;
       case 'CompletingRebalance':
       case 'Stable':
-        // Nothing changed for a follower: it gets this generation again (its JoinGroup response was
-        // lost, say). A leader rejoining, or new protocols, start a new generation.
+        // Nothing changed: the member gets this generation again (its JoinGroup response was lost,
+        // say); the leader needs the members again while it still has to assign. A leader rejoining
+        // a Stable group, or new protocols, start a new generation.
         if (!changed && (group.state === 'CompletingRebalance' || group.leaderId !== member.memberId)) {
-          out.replies.push({ token, response: this.joinResponse(group, member, false) });
+          out.replies.push({ token, response: this.joinResponse(group, member, group.state === 'CompletingRebalance') });
           return;
         }
         member.protocols = input.protocols;
@@ -436,9 +481,10 @@ export class GroupShard {
   }
 
   private completeJoin(group: ClassicGroup, nowMs: number, out: Outcome<unknown>): void {
-    // Members that did not rejoin in time are out (static ones too), as are unclaimed ids.
+    // Members that did not rejoin in time are out (static ones too). Ids handed out with
+    // MEMBER_ID_REQUIRED stay good until their own deadline: their owners are on their way back,
+    // and their join starts the next generation (Kafka keeps them too).
     for (const m of [...group.members.values()]) if (m.awaitingJoin === null) this.dropMember(group, m, out);
-    group.pendingMembers.clear();
     group.generation++;
     group.phaseDeadlineMs = null;
     group.initialDelayRemainingMs = 0;
@@ -594,22 +640,26 @@ export class GroupShard {
     const out: Outcome<number[][]> = { records: [], replies: [], response: [] };
     const all = (code: number): number[][] => input.topics.map((t) => t.partitions.map(() => code));
     let group = this.groups.get(input.groupId);
-    const simple = input.generationId < 0 && input.memberId === '';
     if (input.groupId === '') return { ...out, response: all(ErrorCode.INVALID_GROUP_ID) };
     if (group === undefined) {
-      if (!simple) return { ...out, response: all(input.generationId < 0 ? ErrorCode.UNKNOWN_MEMBER_ID : ErrorCode.ILLEGAL_GENERATION) };
+      // Generation -1 (admin tools, consumers using assign()) creates a "simple" group, whatever
+      // the member id; a generation for a group that does not exist is GROUP_ID_NOT_FOUND, which
+      // the handler turns into ILLEGAL_GENERATION before OffsetCommit v9, as Kafka does.
+      if (input.generationId >= 0) return { ...out, response: all(ErrorCode.GROUP_ID_NOT_FOUND) };
       group = new ClassicGroup(input.groupId, nowMs);
       this.groups.set(input.groupId, group);
-    } else if (simple) {
-      // Offsets of a group with members are theirs to commit.
-      if (group.members.size > 0) return { ...out, response: all(ErrorCode.UNKNOWN_MEMBER_ID) };
-    } else {
+    } else if (input.generationId < 0 && group.state === 'Empty') {
+      // An empty group takes commits from anyone without a generation.
+    } else if (input.generationId >= 0 || input.memberId !== '' || input.groupInstanceId !== null) {
       const problem = this.memberProblem(group, input.memberId, input.groupInstanceId);
       if (problem !== null) return { ...out, response: all(problem) };
       if (input.generationId !== group.generation) return { ...out, response: all(ErrorCode.ILLEGAL_GENERATION) };
       if (group.state === 'CompletingRebalance') return { ...out, response: all(ErrorCode.REBALANCE_IN_PROGRESS) };
       const member = group.members.get(input.memberId)!;
       member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs;
+    } else {
+      // Offsets of a group with members are theirs to commit.
+      return { ...out, response: all(ErrorCode.UNKNOWN_MEMBER_ID) };
     }
     const maxMetadata = this.config().offsetMetadataMaxBytes;
     for (const t of input.topics) {
