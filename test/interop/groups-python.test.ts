@@ -1,0 +1,270 @@
+/**
+ * Python group consumers against a broker, each member its own process
+ * (test/interop/python/group_member.py, run with /usr/bin/python3), committing synchronously
+ * after every poll and in its revoke callback:
+ * - confluent-kafka-python 1.7 with partition.assignment.strategy=range: eager rebalances (the
+ *   first member gives up everything when the second joins), contiguous ranges;
+ * - confluent-kafka-python with cooperative-sticky: incremental rebalances (the first member
+ *   gives up only the partitions that move and keeps the rest throughout; when the second leaves
+ *   it is handed those back without losing anything);
+ * - kafka-python 2.0.2 with its default assignors.
+ * In each: a member joins, a second joins, the second leaves, the first leaves. After each change
+ * the broker's Stable group (DescribeGroups) matches what each member's callbacks say it holds,
+ * every partition owned once; every record is consumed exactly once (a partition's next owner
+ * starts at the previous owner's commit); the broker's committed offsets are what the members
+ * committed, and the end offsets once the group is empty.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import kafkajs, { type Admin, type Producer } from 'kafkajs';
+import { PYTHON_DIR, SYSTEM_PYTHON, eventually, killChildren, pythonHas, skipUnless, startChild, startTestBroker, type LiveChild, type TestBroker } from '../support/interop.js';
+
+const { AssignerProtocol, Kafka, logLevel } = kafkajs;
+
+const SCRIPT = join(PYTHON_DIR, 'group_member.py');
+const hasConfluent = pythonHas('confluent_kafka');
+const hasKafkaPython = pythonHas('kafka');
+const PARTITIONS = 4;
+const STEP_TIMEOUT_MS = 15_000;
+
+interface MemberEvent {
+  event: 'assigned' | 'revoked' | 'lost' | 'records' | 'committed' | 'error' | 'closed';
+  ms: number;
+  partitions?: [string, number][];
+  records?: [string, number, number, string][];
+  offsets?: [string, number, number][];
+  message?: string;
+  trace?: string;
+}
+
+/** One group_member.py process, known to the broker by its client id (its name). */
+class PyMember {
+  constructor(
+    readonly name: string,
+    readonly live: LiveChild,
+  ) {}
+
+  events(): MemberEvent[] {
+    return this.live.stdout.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as MemberEvent);
+  }
+
+  /** The partitions of `topic` it holds by its callbacks: assigned ones added, revoked or lost ones removed. */
+  holdings(topic: string): number[] {
+    const held = new Set<number>();
+    for (const e of this.events()) {
+      for (const [t, p] of e.partitions ?? []) {
+        if (t !== topic) continue;
+        if (e.event === 'assigned') held.add(p);
+        else held.delete(p);
+      }
+    }
+    return [...held].sort((a, b) => a - b);
+  }
+
+  /** Every record it consumed, as "partition:offset" → value, with who and when. */
+  consumed(): { key: string; value: string; ms: number }[] {
+    return this.events().flatMap((e) => (e.records ?? []).map(([, p, o, v]) => ({ key: `${p}:${o}`, value: v, ms: e.ms })));
+  }
+
+  /** Its latest committed offset per partition. */
+  committed(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const e of this.events()) for (const [, p, o] of e.offsets ?? []) out.set(p, o);
+    return out;
+  }
+
+  /** Fails on any error the member reported. */
+  checkErrors(): void {
+    const errors = this.events().filter((e) => e.event === 'error');
+    assert.deepEqual(errors.map((e) => `${e.message}${e.trace ? `\n${e.trace}` : ''}`), [], `${this.name} reported errors`);
+  }
+
+  describeOutput(): string {
+    return `--- ${this.name} stdout ---\n${this.live.stdout.filter((l) => !l.includes('"records"')).join('\n')}\n--- stderr ---\n${this.live.stderr.slice(-30).join('\n')}`;
+  }
+}
+
+interface Flavour {
+  client: 'confluent' | 'kafka-python';
+  /** The protocol the broker chooses for the group. */
+  protocol: string;
+  config: Record<string, unknown>;
+  /** Whether a rebalance moves only what changes owner (cooperative) rather than revoking everything (eager). */
+  incremental: boolean;
+}
+
+const FLAVOURS: { title: string; flavour: Flavour; available: boolean; missing: string }[] = [
+  {
+    title: 'confluent-kafka-python 1.7, range (eager)',
+    flavour: { client: 'confluent', protocol: 'range', incremental: false, config: { 'partition.assignment.strategy': 'range', 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 100 } },
+    available: hasConfluent,
+    missing: 'confluent-kafka-python not installed: apt-get install python3-confluent-kafka (run by /usr/bin/python3)',
+  },
+  {
+    title: 'confluent-kafka-python 1.7, cooperative-sticky (incremental)',
+    flavour: { client: 'confluent', protocol: 'cooperative-sticky', incremental: true, config: { 'partition.assignment.strategy': 'cooperative-sticky', 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 100 } },
+    available: hasConfluent,
+    missing: 'confluent-kafka-python not installed: apt-get install python3-confluent-kafka (run by /usr/bin/python3)',
+  },
+  {
+    title: 'kafka-python 2.0.2, default assignors (range first)',
+    flavour: { client: 'kafka-python', protocol: 'range', incremental: false, config: { session_timeout_ms: 6000, heartbeat_interval_ms: 100 } },
+    available: hasKafkaPython,
+    missing: 'kafka-python not installed: apt-get install python3-kafka (run by /usr/bin/python3)',
+  },
+];
+
+describe('Python group consumers', () => {
+  let tb: TestBroker;
+  let admin: Admin;
+  let producer: Producer;
+
+  before(async () => {
+    tb = await startTestBroker('groups-python');
+    const kafka = new Kafka({ clientId: 'interop-python-groups', brokers: [tb.address], logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    producer = kafka.producer({ allowAutoTopicCreation: false });
+    await Promise.all([admin.connect(), producer.connect()]);
+  });
+
+  after(async () => {
+    killChildren();
+    await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
+    await tb?.stop();
+  });
+
+  for (const [i, { title, flavour, available, missing }] of FLAVOURS.entries()) {
+    test(`${title}: a second member joins and leaves; partitions move, every record once, commits`, skipUnless(available, missing), async (t) => {
+      const topic = `py-group-${i}`;
+      const group = `py-group-${i}`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }], waitForLeaders: true });
+      const sent = new Map<string, string>();
+      const members: PyMember[] = [];
+
+      const start = (name: string): PyMember => {
+        const spec = { client: flavour.client, name, group, topics: [topic], config: flavour.config };
+        const m = new PyMember(name, startChild(SYSTEM_PYTHON, [SCRIPT, tb.address, JSON.stringify(spec)]));
+        members.push(m);
+        return m;
+      };
+
+      async function produce(tag: string, perPartition: number): Promise<void> {
+        for (let p = 0; p < PARTITIONS; p++) {
+          const values = Array.from({ length: perPartition }, (_, j) => `${tag}-${p}-${j}`);
+          const [meta] = await producer.send({ topic, acks: -1, messages: values.map((value) => ({ partition: p, value })) });
+          values.forEach((v, j) => sent.set(`${p}:${Number(meta!.baseOffset) + j}`, v));
+        }
+      }
+
+      /** A Stable group of exactly `live` whose assignments on the broker are what their callbacks say. */
+      async function settled(live: readonly PyMember[], what: string): Promise<void> {
+        await eventually(`${what}: a Stable group of ${live.map((m) => m.name).join(', ')}`, async () => {
+          for (const m of members) m.checkErrors();
+          const { groups } = await admin.describeGroups([group]);
+          const g = groups[0]!;
+          if (g.state !== 'Stable' || g.members.length !== live.length) return undefined;
+          assert.equal(g.protocol, flavour.protocol, 'the protocol the broker chose');
+          const owners = new Map<number, string>();
+          for (const m of live) {
+            const d = g.members.find((x) => x.clientId === m.name);
+            if (d === undefined) return undefined;
+            const onBroker = [...(AssignerProtocol.MemberAssignment.decode(d.memberAssignment)!.assignment[topic] ?? [])].sort((a, b) => a - b);
+            if (JSON.stringify(onBroker) !== JSON.stringify(m.holdings(topic))) return undefined;
+            for (const p of onBroker) {
+              assert.ok(!owners.has(p), `partition ${p} owned by ${owners.get(p)} and ${m.name}`);
+              owners.set(p, m.name);
+            }
+          }
+          assert.equal(owners.size, PARTITIONS, `every partition owned: ${JSON.stringify([...owners])}`);
+          for (const m of live) assert.equal(m.holdings(topic).length, PARTITIONS / live.length, `${m.name}: a balanced share`);
+          return true;
+        }, STEP_TIMEOUT_MS).catch((e: Error) => {
+          throw new Error(`${e.message}\n${members.map((m) => m.describeOutput()).join('\n')}`);
+        });
+      }
+
+      /** Every record sent so far consumed by one of the members, exactly once, with its value. */
+      async function allConsumedOnce(what: string): Promise<void> {
+        await eventually(`${what}: all ${sent.size} records consumed`, async () => {
+          const seen = new Map<string, number>();
+          for (const m of members) {
+            for (const r of m.consumed()) {
+              seen.set(r.key, (seen.get(r.key) ?? 0) + 1);
+              assert.equal(r.value, sent.get(r.key), `record ${r.key}`);
+            }
+          }
+          if ([...sent.keys()].some((k) => !seen.has(k))) return undefined;
+          const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+          assert.deepEqual(twice, [], 'consumed more than once (each owner commits before it gives a partition up)');
+          return true;
+        }, STEP_TIMEOUT_MS);
+      }
+
+      /** The broker's committed offsets equal the members' latest commits (per partition, latest by time). */
+      async function commitsOnBroker(what: string): Promise<void> {
+        await eventually(`${what}: committed offsets`, async () => {
+          const latest = new Map<number, number>();
+          const events = members.flatMap((m) => m.events().filter((e) => e.event === 'committed')).sort((a, b) => a.ms - b.ms);
+          for (const e of events) for (const [, p, o] of e.offsets!) latest.set(p, o);
+          const [onBroker] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+          const got = onBroker!.partitions.filter((p) => p.offset !== '-1').map((p) => `${p.partition}@${p.offset}`).sort();
+          const want = [...latest].map(([p, o]) => `${p}@${o}`).sort();
+          return JSON.stringify(got) === JSON.stringify(want) ? true : undefined;
+        }, STEP_TIMEOUT_MS);
+      }
+
+      await produce('before', 5);
+      const first = start(`${flavour.client}-first`);
+      await settled([first], 'first joined');
+      await allConsumedOnce('first joined');
+      await commitsOnBroker('first joined');
+      const firstEventsBefore = first.events().length;
+
+      const second = start(`${flavour.client}-second`);
+      await settled([first, second], 'second joined');
+      const movedToSecond = second.holdings(topic);
+      const kept = first.holdings(topic);
+      const firstRevoked = first.events().slice(firstEventsBefore).filter((e) => e.event === 'revoked').flatMap((e) => e.partitions!.map(([, p]) => p));
+      if (flavour.incremental) {
+        assert.deepEqual([...new Set(firstRevoked)].sort(), movedToSecond, 'cooperative: the first member gives up exactly what moves');
+        assert.ok(kept.every((p) => !firstRevoked.includes(p)), `cooperative: the partitions it keeps (${kept}) are never revoked`);
+      } else {
+        assert.deepEqual([...new Set(firstRevoked)].sort(), [0, 1, 2, 3], 'eager: the first member gives up everything before the new generation');
+      }
+      if (flavour.protocol === 'range') {
+        for (const held of [kept, movedToSecond]) assert.equal(held[held.length - 1]! - held[0]!, held.length - 1, `range: contiguous partitions (${held})`);
+      }
+      await produce('two-members', 5);
+      await allConsumedOnce('second joined');
+      await commitsOnBroker('second joined');
+      // The second member took each of its partitions up where the first had committed.
+      for (const p of movedToSecond) {
+        const firstOffset = Math.min(...second.consumed().filter((r) => r.key.startsWith(`${p}:`)).map((r) => Number(r.key.split(':')[1])));
+        assert.equal(firstOffset, first.committed().get(p) ?? 0, `partition ${p}: the second member starts at the first one's commit`);
+      }
+
+      const firstEventsBeforeLeave = first.events().length;
+      second.live.endInput();
+      assert.equal((await second.live.exited).code, 0, second.describeOutput());
+      await settled([first], 'second left');
+      if (flavour.incremental) {
+        const after = first.events().slice(firstEventsBeforeLeave);
+        assert.deepEqual(after.filter((e) => e.event === 'revoked' || e.event === 'lost').flatMap((e) => e.partitions!), [], 'cooperative: nothing revoked from the member that stays');
+        assert.deepEqual(after.filter((e) => e.event === 'assigned').flatMap((e) => e.partitions!.map(([, p]) => p)).sort(), movedToSecond, 'cooperative: it is handed only the partitions of the member that left');
+      }
+      await produce('after-leave', 5);
+      await allConsumedOnce('second left');
+      await commitsOnBroker('second left');
+
+      first.live.endInput();
+      assert.equal((await first.live.exited).code, 0, first.describeOutput());
+      for (const m of members) m.checkErrors();
+      const { groups } = await admin.describeGroups([group]);
+      assert.equal(groups[0]!.state, 'Empty');
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      assert.deepEqual(committed!.partitions.map((p) => `${p.partition}@${p.offset}`).sort(), [0, 1, 2, 3].map((p) => `${p}@15`), 'the empty group has committed every record');
+      t.diagnostic(`first kept ${kept}, second took ${movedToSecond}; first revoked ${firstRevoked}`);
+    });
+  }
+});
