@@ -312,6 +312,8 @@ class GroupService {
       partitions = [];
     }
     if (spec!.kind === 'from-file') partitions = [...partitions, ...[...(spec!.plan.get(group)?.values() ?? [])]];
+    // Kafka prints "No reset plan for group" and goes on; the exit status says it.
+    if (spec!.kind === 'from-file' && !spec!.plan.has(group)) this.failed = true;
     await this.checkPartitions(partitions);
     let offsets: NewOffset[];
     try {

@@ -27,7 +27,8 @@ import type { DeleteGroupsResponse } from '../../protocol/generated/messages/Del
 import type { OffsetFetchResponse } from '../../protocol/generated/messages/OffsetFetchResponse.js';
 import type { OffsetCommitResponse } from '../../protocol/generated/messages/OffsetCommitResponse.js';
 import type { OffsetDeleteResponse } from '../../protocol/generated/messages/OffsetDeleteResponse.js';
-import type { Cluster } from '../cluster.js';
+import type { MetadataResponse } from '../../protocol/generated/messages/MetadataResponse.js';
+import { metadataRequest, type Cluster } from '../cluster.js';
 import type { AdminConfig } from '../config.js';
 import type { TopicPartition } from '../types.js';
 import { decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
@@ -142,8 +143,10 @@ export class GroupAdmin {
     const states = normalizeStates(options.states ?? []);
     const types = [...new Set(options.types ?? [])];
     for (const t of types) if (TYPE_NAMES[t] === undefined) throw new TypeError(`unknown group type '${String(t)}' (known: ${Object.keys(TYPE_NAMES).join(', ')})`);
-    await this.cluster.refreshMetadata([]);
-    const brokers = [...this.cluster.brokers.keys()];
+    // The brokers, from a Metadata answer for no topics (with retries, like every admin call).
+    const { body: metadata } = await this.cluster.requestWithRetry<MetadataResponse>('any', ApiKey.Metadata, (v) => metadataRequest([], false, v), { deadlineMs, retries: this.config.retries });
+    this.cluster.applyMetadata(metadata, []);
+    const brokers = metadata.brokers.map((b) => b.nodeId);
     const perBroker = await Promise.all(
       brokers.map(async (nodeId) => {
         const { body, version } = await this.cluster.requestWithRetry<ListGroupsResponse>(
