@@ -42,4 +42,5 @@ export {
 export { KafkaError, isKafkaError, ErrorCode, ConfigError, ClientClosedError, NotSupportedYetError } from './errors.js';
 export { murmur2, partitionForKey, toPositive } from './murmur2.js';
 export type * from './types.js';
+export type { RebalanceListener, OffsetCommitItem, OffsetAndMetadata, ConsumerGroupMetadata } from './group/types.js';
 export type * from './admin/group-types.js';

@@ -437,8 +437,8 @@ export class ConsumerGroup {
       check();
       let outcome: RoundOutcome;
       try {
-        const protocols = this.protocols();
-        const join = await this.coordinator.request<JoinGroupResponse>(ApiKey.JoinGroup, (v) => m.joinRequest(v, protocols, Date.now()), {
+        // Built when sent: a subscription change before then is in it, one after asks for another round.
+        const join = await this.coordinator.request<JoinGroupResponse>(ApiKey.JoinGroup, (v) => m.joinRequest(v, this.protocols(), Date.now()), {
           deadlineMs: Date.now() + c.defaultApiTimeoutMs,
           timeoutMs: roundTimeoutMs,
         });
