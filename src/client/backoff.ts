@@ -19,10 +19,10 @@ export function backoffMs(settings: BackoffSettings, attempt: number, random: ()
   return Math.min(Math.floor(term * factor), cap);
 }
 
-/** Resolves after `ms` (unref'd: a pending backoff never keeps the process alive). */
+/**
+ * Resolves after `ms`. The timer keeps the process alive: somebody awaits the retry it delays,
+ * and a script awaiting an admin call must not exit silently in the middle of a backoff.
+ */
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, Math.max(0, ms));
-    t.unref?.();
-  });
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
