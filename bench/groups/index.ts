@@ -9,6 +9,7 @@
  *   (rebalance: the others learn of it from their heartbeats). Median and p99 over the rounds,
  *   as multiples of a Heartbeat round trip and of one fdatasync'd small append measured in this
  *   run, with the generations and requests it took.
+ * - The same join and rebalance with our own client's consumers (client-join.ts).
  * - OffsetCommit: commits/s and partitions/s with 1 and 100 partitions per request, 1 group with
  *   1 and 8 requests in flight, and 8 groups (on 8 different __consumer_offsets partitions) with
  *   1 each, against a write+fdatasync loop of the same batch size over as many files (what each
@@ -28,10 +29,12 @@ import type { OffsetCommitRequest } from '../../src/protocol/generated/messages/
 import type { OffsetCommitResponse } from '../../src/protocol/generated/messages/OffsetCommitResponse.js';
 import type { Input } from '../../src/protocol/primitives/types.js';
 import { buildRecordBatch } from '../../src/protocol/records/builder.js';
+import { Kafka } from '../../src/client/index.js';
 import { offsetCommitRecord, partitionForGroup } from '../../src/coordinator/group/offsets-records.js';
 import { plainWriteLoop } from '../storage.js';
 import { fmt } from '../timing.js';
 import { BrokerProcess, BROKER_MAIN } from './broker-process.js';
+import { clientJoinRound, CollectingLogger, type ClientRound } from './client-join.js';
 import { API, GroupMember, type MemberListener, type MemberSettings } from './member.js';
 import { BenchConnection } from './wire.js';
 
@@ -40,6 +43,9 @@ const PARTITIONS = 100;
 const MEMBERS = 10;
 const WARMUP_ROUNDS = 3;
 const ROUNDS = 100;
+/** Rounds with our client's consumers (heavier: fresh consumers, connections and metadata each round). */
+const CLIENT_WARMUP_ROUNDS = 2;
+const CLIENT_ROUNDS = 20;
 /** Members heartbeat this often once assigned: how soon a stable member hears of a rebalance. */
 const HEARTBEAT_MS = 10;
 const SESSION_TIMEOUT_MS = 30_000;
@@ -319,6 +325,35 @@ async function joinRound(port: number, admin: BenchConnection, conns: BenchConne
   }
 }
 
+/** The same join and rebalance with src/client consumers (subscribe()), as ratios to the raw members' median join. */
+async function clientRounds(port: number, rawJoinMedian: number, heartbeatRtt: number): Promise<string[]> {
+  const logger = new CollectingLogger();
+  const kafka = new Kafka({ 'bootstrap.servers': `127.0.0.1:${port}` }, { logger });
+  const settings = { bootstrap: `127.0.0.1:${port}`, topic: TOPIC, partitions: PARTITIONS, members: MEMBERS, heartbeatMs: HEARTBEAT_MS, stableTimeoutMs: STABLE_TIMEOUT_MS };
+  const results: ClientRound[] = [];
+  const lines: string[] = [];
+  for (let r = 0; r < CLIENT_WARMUP_ROUNDS + CLIENT_ROUNDS; r++) {
+    try {
+      const result = await clientJoinRound(kafka, settings, `client-join-${r}`);
+      if (r >= CLIENT_WARMUP_ROUNDS) results.push(result);
+    } catch (e) {
+      lines.push(`our client's rounds stopped: round ${r}: ${(e as Error).message}`);
+      break;
+    }
+  }
+  if (results.length > 0) {
+    const join = summary(results.map((r) => r.joinMs));
+    const rebalance = summary(results.map((r) => r.rebalanceMs));
+    lines.unshift(
+      `join to stable with our client (src/client Consumer.subscribe(), range, heartbeat.interval.ms=${HEARTBEAT_MS}, other settings default, ${MEMBERS} fresh consumers polling in this process, including their bootstrap, metadata and FindCoordinator), ` +
+        `${results.length} rounds (after ${CLIENT_WARMUP_ROUNDS} warm-up): median ${ms(join.median)} ms, p99 ${ms(join.p99)} ms = ${fmt(join.median / heartbeatRtt, 0)} Heartbeat round trips, ` +
+        `${fmt(join.median / rawJoinMedian, 1)}x the raw members' median; an 11th consumer joins: median ${ms(rebalance.median)} ms, p99 ${ms(rebalance.p99)} ms`,
+    );
+  }
+  if (logger.count > 0) lines.push(`our client logged ${logger.count} warnings/errors: ${logger.lines.slice(0, 3).join(' | ')}`);
+  return lines;
+}
+
 // ---------------------------------------------------------------------------------------------
 // OffsetCommit throughput
 
@@ -475,6 +510,7 @@ export async function benchGroups(): Promise<string[]> {
       );
     }
     if (roundFailure !== null) lines.push(`join rounds stopped: ${roundFailure}; broker: ${broker.lastLines}`);
+    lines.push(...(await clientRounds(port, results.length > 0 ? summary(results.map((r) => r.joinMs)).median : Number.NaN, heartbeatRtt)));
 
     // OffsetCommit throughput.
     const cases: CommitCase[] = [];
