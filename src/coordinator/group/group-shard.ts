@@ -424,7 +424,12 @@ export class GroupShard {
     if (group.state === 'CompletingRebalance') {
       // Members waiting for assignments must rejoin; assignments of the aborted generation go.
       for (const m of group.members.values()) {
-        if (m.awaitingSync !== null) out.replies.push({ token: m.awaitingSync, response: syncError(ErrorCode.REBALANCE_IN_PROGRESS) });
+        if (m.awaitingSync !== null) {
+          out.replies.push({ token: m.awaitingSync, response: syncError(ErrorCode.REBALANCE_IN_PROGRESS) });
+          // Its session restarts with the answer, as Kafka's does: it may have waited longer than
+          // its session for the leader, and must not be dropped before it can rejoin.
+          m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs;
+        }
         m.awaitingSync = null;
         m.assignment = EMPTY;
       }
@@ -571,6 +576,7 @@ export class GroupShard {
           if (m.awaitingSync === null) continue;
           out.replies.push({ token: m.awaitingSync, response: this.syncResponse(group, m) });
           m.awaitingSync = null;
+          m.sessionDeadlineMs = nowMs + m.sessionTimeoutMs; // it may have waited a long time
         }
         this.advance(group, nowMs, out);
         return out;
