@@ -12,7 +12,10 @@ import { partitionForGroup, type OffsetsTopicRecord } from './offsets-records.js
 
 /** What a shard needs of its partition. */
 export interface OffsetsPartitionStore {
-  /** Appends the records as one batch; resolves when they are durable. */
+  /**
+   * Appends the records as one batch; resolves when they are durable. The append must be queued
+   * before the call returns (appends of one partition keep the order of the calls).
+   */
   append(records: readonly OffsetsTopicRecord[], nowMs: number): Promise<void>;
   /** Every record of the partition, in order. */
   records(): AsyncIterable<{ key: Buffer | null; value: Buffer | null }>;
@@ -33,7 +36,7 @@ interface Shard {
   partition: number;
   core: GroupShard;
   store: OffsetsPartitionStore;
-  /** Outcomes with records are applied one after another. */
+  /** Replays of written outcomes, one after another in the order of their appends. */
   queue: Promise<void>;
 }
 
@@ -186,9 +189,13 @@ export class GroupCoordinator {
       this.deliver(outcome, null);
       return;
     }
+    // The append starts now, so appends reach the log in the order outcomes were made, and
+    // several of them can share one fdatasync; only the replays wait for each other, in order.
+    const now = this.options.nowMs();
+    const durable = shard.store.append(outcome.records, now);
+    durable.catch(() => undefined); // handled below, possibly after it fails
     const written = shard.queue.then(async () => {
-      const now = this.options.nowMs();
-      await shard.store.append(outcome.records, now);
+      await durable;
       for (const r of outcome.records) shard.core.replay(r.key, r.value, now, 'live');
     });
     shard.queue = written.catch(() => undefined);
