@@ -5,8 +5,11 @@
  *
  * Without --group the consumer reads every partition of the topic directly (Kafka uses a
  * throwaway group for that; the result is the same): from the beginning with --from-beginning,
- * else from the end. --group joins a consumer group, which needs consumer groups in the client
- * and broker; until they exist it fails with a message saying so.
+ * else from the end. With --group (or --consumer-property group.id=...) it joins that consumer
+ * group, subscribed to the topic (or, with --include, to the pattern, so topics created later
+ * join in), reads from the group's committed offsets and commits as it goes (Kafka's defaults:
+ * enable.auto.commit, and on exit); where the group has no committed offset it starts at the end,
+ * or at the beginning with --from-beginning (auto.offset.reset latest / earliest, as Kafka).
  */
 import { parseKeyValues, requireOptions, type ParsedArgs, type ToolSpec } from './args.js';
 import { loadProperties, topicFilter, INTERNAL_TOPICS } from './common.js';
@@ -54,6 +57,8 @@ export interface ConsumerOptions {
   bootstrap: string;
   topics: string[] | null;
   include: ((t: string) => boolean) | null;
+  /** --include as a whole-name pattern, for a group subscription. */
+  includePattern: RegExp | null;
   partition: number | undefined;
   startAt: StartAt;
   maxMessages: number;
@@ -93,7 +98,7 @@ export function parseOptions(args: ParsedArgs): ConsumerOptions {
   }
   const group = groups.size === 1 ? [...groups][0]! : null;
   if (group !== null && partition !== undefined) throw new UsageError('Options group and partition cannot be specified together.');
-  delete props['group.id'];
+  if (group !== null) props['group.id'] = group;
 
   const reset = props['auto.offset.reset'];
   if (reset !== undefined && args.has('from-beginning') && reset !== 'earliest') {
@@ -134,6 +139,7 @@ export function parseOptions(args: ParsedArgs): ConsumerOptions {
     bootstrap,
     topics: args.has('topic') ? [args.string('topic')!] : null,
     include: args.has('include') ? topicFilter(args.string('include')!) : null,
+    includePattern: args.has('include') ? includePattern(args.string('include')!) : null,
     partition,
     startAt,
     maxMessages: max === undefined || max < 0 ? Infinity : max,
@@ -142,6 +148,11 @@ export function parseOptions(args: ParsedArgs): ConsumerOptions {
     props,
     formatterProps,
   };
+}
+
+/** --include as a RegExp, read as topicFilter() reads it (commas separate alternatives, quotes dropped). */
+function includePattern(text: string): RegExp {
+  return new RegExp(`^(?:${text.trim().replace(/,/g, '|').replace(/^["']+/, '').replace(/["']+$/, '')})$`);
 }
 
 /** Stdout writes are gathered per poll and wait for the pipe to drain. */
@@ -162,8 +173,7 @@ export const tool: Tool = {
     try {
       consumer = await openConsumer(o.bootstrap, o.props, io);
       if (o.group !== null) {
-        const topics = o.topics ?? (await consumer.listTopics()).filter((t) => !INTERNAL_TOPICS.has(t) && o.include!(t));
-        await consumer.subscribe(o.group, topics);
+        await consumer.subscribe(o.topics ?? o.includePattern!);
       } else if (o.partition !== undefined) {
         await consumer.assign([{ topic: o.topics![0]!, partition: o.partition }], o.startAt);
       } else {

@@ -68,7 +68,9 @@ export const tool: Tool = {
     props['client.id'] ??= 'perf-consumer-client';
     for (const k of ['key.deserializer', 'value.deserializer', 'receive.buffer.bytes']) delete props[k];
     const group = args.string('group') ?? props['group.id'] ?? null;
-    delete props['group.id'];
+    // The consumer joins the group only with --group (else it reads the partitions directly).
+    if (group !== null && args.has('group')) props['group.id'] = group;
+    else delete props['group.id'];
 
     if (!args.has('hide-header')) io.stdout.write(`${consumerPerfHeader(detailed)}\n`);
     const consumer = await openConsumer(bootstrap, props, io);
@@ -82,7 +84,7 @@ export const tool: Tool = {
         ? [args.string('topic')!]
         : (await consumer.listTopics()).filter((t) => !INTERNAL_TOPICS.has(t) && topicFilter(args.string('include')!)(t));
       const joinStart = Date.now();
-      if (group !== null && args.has('group')) await consumer.subscribe(group, topics);
+      if (group !== null && args.has('group')) await consumer.subscribe(topics);
       else await consumer.assign(await consumer.partitionsOf(topics, { signal: io.signal, deadlineMs: Date.now() + timeoutMs }), args.has('from-latest') ? 'latest' : 'earliest');
       joinTimeMs = Date.now() - joinStart;
       let now = Date.now();

@@ -377,15 +377,9 @@ export class CliConsumer {
     else if (startAt === 'latest') this.consumer.seekToEnd();
   }
 
-  async subscribe(_group: string, topics: readonly string[]): Promise<void> {
-    try {
-      this.consumer.subscribe(topics);
-    } catch (e) {
-      if (e instanceof Error && e.name === 'NotSupportedYetError') {
-        throw new ToolError(`--group needs consumer groups, which Tributary does not support yet (issue 6); leave out --group to read the topic without a group`);
-      }
-      throw e;
-    }
+  /** Joins the consumer's group (its group.id) with these topics, or the topics matching the pattern. */
+  async subscribe(topics: readonly string[] | RegExp): Promise<void> {
+    this.consumer.subscribe(topics);
   }
 
   /** Records, waiting up to `timeoutMs`; returns early (empty) when `signal` aborts. */

@@ -97,7 +97,7 @@ test('console producer and consumer: keys, headers, partition/offset, print.* pr
   assert.ok(timeout.elapsedMs < 8_000);
 });
 
-test('console consumer: started before its topic exists; Ctrl-C prints the total; --group needs consumer groups', async () => {
+test('console consumer: started before its topic exists; Ctrl-C prints the total; --group reads from the group\'s committed offsets and commits', async () => {
   const early = start('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'later', '--from-beginning', '--max-messages', '1']);
   await new Promise((r) => setTimeout(r, 500));
   ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'a\nb\nc\n' }));
@@ -111,10 +111,21 @@ test('console consumer: started before its topic exists; Ctrl-C prints the total
   assert.match(r.stderr, /Processed a total of 3 messages/, describeRun(r));
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 
-  const g = await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--group', 'g1']);
-  assert.equal(g.code, 1, describeRun(g));
-  assert.match(g.stderr, /--group needs consumer groups/);
-  assert.doesNotMatch(g.stderr, /\n\s+at /);
+  // A new group starts at the end unless --from-beginning; on exit it commits where it got to.
+  const first = ok(await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--group', 'g1', '--from-beginning', '--max-messages', '3']));
+  assert.equal(first.stdout, 'a\nb\nc\n');
+  ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'd\n' }));
+  const again = ok(await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--consumer-property', 'group.id=g1', '--from-beginning', '--max-messages', '1']));
+  assert.equal(again.stdout, 'd\n', 'resumes after the committed offset');
+  // Without --from-beginning a new group starts at the end: it sees only records sent after it joined.
+  const late = start('kafka-console-consumer.sh', ['--bootstrap-server', B, '--include', 'si.*', '--group', 'g2', '--max-messages', '1']);
+  let done = false;
+  const lateResult = late.result.finally(() => (done = true));
+  while (!done) {
+    ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'e\n' }));
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  assert.equal(ok(await lateResult).stdout, 'e\n');
 });
 
 test('kafka-configs.sh: describe and alter topic and broker configs', async () => {
