@@ -186,6 +186,10 @@ export class GroupCoordinator {
    */
   private async apply(shard: Shard, outcome: Outcome<unknown>): Promise<void> {
     if (outcome.records.length === 0) {
+      // Nothing to write, but the answer may rest on state whose records are still being written
+      // (a follower's assignment while the leader's is): it waits for the writes before it, as
+      // Kafka's coordinator answers nothing ahead of what was written before.
+      await shard.queue;
       this.deliver(outcome, null);
       return;
     }
