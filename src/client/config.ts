@@ -11,6 +11,9 @@
  * - `client.id` defaults to "tributary-producer-N" / "-consumer-N" / "-admin-N" (Kafka:
  *   "producer-N", ...).
  * - Only PLAINTEXT (`security.protocol`); TLS and SASL come with a later issue.
+ * - Consumer groups use the classic protocol: `group.protocol=consumer` (KIP-848) is refused, and
+ *   `partition.assignment.strategy` knows range, roundrobin and cooperative-sticky (not the eager
+ *   StickyAssignor or custom classes).
  */
 import { ConfigError } from '../common/config/errors.js';
 import { assignorByName } from './group/assignors.js';

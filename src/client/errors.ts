@@ -3,8 +3,8 @@
  * so are the client-side conditions Kafka gives a code to: a request that got no answer in
  * request.timeout.ms or a send() that waited max.block.ms (REQUEST_TIMED_OUT, retriable), a lost
  * connection (NETWORK_EXCEPTION, retriable), a record too large (MESSAGE_TOO_LARGE). Bad
- * configuration is ConfigError (names the key); misuse of the API (a closed client, subscribe()
- * before consumer groups exist) is a plain Error or TypeError.
+ * configuration is ConfigError (names the key); misuse of the API (a closed client, assign()
+ * while subscribed) is a plain Error or TypeError.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
@@ -24,7 +24,7 @@ export class ClientClosedError extends Error {
   override readonly name = 'ClientClosedError';
 }
 
-/** Thrown by subscribe() and commits until consumer groups exist. */
+/** Thrown by a feature that is not built yet. */
 export class NotSupportedYetError extends Error {
   override readonly name = 'NotSupportedYetError';
 }
