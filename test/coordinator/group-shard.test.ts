@@ -726,6 +726,22 @@ describe('offsets', () => {
     const reloaded = h.reloaded();
     assert.deepEqual(reloaded.list(), []);
   });
+  test('offsets.retention after a restart: a simple group\'s offsets expire by their commit time, an emptied group\'s by when it emptied (both survive the reload)', () => {
+    const hour = 3600_000;
+    const h = new ShardHarness({ offsetsRetentionMs: 24 * hour });
+    const emptiedAt = h.nowMs;
+    const [a] = stableGroup(h, 1);
+    h.commitSimple(G, 't', [1], { memberId: a!.memberId, generationId: a!.generationId });
+    h.leave(G, [{ memberId: a!.memberId }]);
+    h.commitSimple('simple', 't', [2]);
+    // The coordinator restarts 20 hours later: the loaded shard must not restart the clocks.
+    h.advance(20 * hour);
+    const loaded = h.reloaded();
+    const expiredAt = (nowMs: number): string[] =>
+      loaded.expireOffsets(nowMs).records.map((r) => decodeOffsetsRecord(r.key, r.value)!).map((r) => `${r.kind}:${r.group}`);
+    assert.deepEqual(expiredAt(emptiedAt + 24 * hour - 1000), []);
+    assert.deepEqual(expiredAt(emptiedAt + 24 * hour + 1000).sort(), ['group:group-a', 'group:simple', 'offset:group-a', 'offset:simple']);
+  });
 });
 
 describe('replay', () => {

@@ -743,13 +743,16 @@ export class GroupShard {
   /**
    * offsets.retention.minutes: an empty group's offsets expire that long after it emptied (or
    * after their commit, if later); a consumer group with members loses offsets of topics none of
-   * them subscribes to that long after their commit. A group left with nothing is deleted.
+   * them subscribes to that long after their commit. A simple group (one that never had members:
+   * admin tools, assign() consumers) has no time it emptied that survives a restart: its offsets
+   * expire by their commit time, as in Kafka. A group left with nothing is deleted.
    */
   expireOffsets(nowMs: number): Outcome<void> {
     const out: Outcome<void> = { records: [], replies: [], response: undefined };
     const retentionMs = this.config().offsetsRetentionMs;
     for (const group of [...this.groups.values()]) {
       const committed = this.offsets.get(group.groupId);
+      const simple = group.protocolType === null;
       let expired = 0;
       if (committed !== undefined) {
         let keepTopics: Set<string> | null = null;
@@ -760,7 +763,7 @@ export class GroupShard {
         }
         for (const c of committed.values()) {
           if (keepTopics !== null && keepTopics.has(c.topic)) continue;
-          const base = keepTopics === null ? Math.max(c.commitTimestampMs, group.stateTimestampMs) : c.commitTimestampMs;
+          const base = keepTopics === null && !simple ? Math.max(c.commitTimestampMs, group.stateTimestampMs) : c.commitTimestampMs;
           if (base + retentionMs <= nowMs) {
             out.records.push(offsetCommitRecord(group.groupId, c.topic, c.partition, null));
             expired++;
@@ -768,7 +771,7 @@ export class GroupShard {
         }
       }
       const nothingLeft = (committed?.size ?? 0) === expired;
-      if (group.state === 'Empty' && group.members.size === 0 && group.pendingMembers.size === 0 && nothingLeft && group.stateTimestampMs + retentionMs <= nowMs) {
+      if (group.state === 'Empty' && group.members.size === 0 && group.pendingMembers.size === 0 && nothingLeft && (simple || group.stateTimestampMs + retentionMs <= nowMs)) {
         out.records.push(groupMetadataRecord(group.groupId, null));
         this.groups.delete(group.groupId);
       }
