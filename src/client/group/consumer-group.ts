@@ -589,9 +589,14 @@ export class ConsumerGroup {
   /** Leaves the group (LeaveGroup for dynamic members whose coordinator is known) and stops heartbeating. */
   private async leaveGroup(reason: string, deadlineMs: number): Promise<void> {
     this.stopHeartbeats();
+    const joinPending = this.membership.state === 'joining' || this.membership.state === 'syncing';
     this.abandonJoin();
+    const known = this.coordinator.known;
     const build = this.membership.leave(reason);
-    if (build === null || !this.coordinator.known) return;
+    if (build === null || !known) return;
+    // A pending JoinGroup / SyncGroup holds its connection up to the rebalance timeout (answers
+    // come in order): leave on a new connection instead of queueing behind it.
+    if (joinPending) this.coordinator.markUnknown('leaving while a join is pending');
     try {
       const { body, version } = await this.coordinator.request<LeaveGroupResponse>(ApiKey.LeaveGroup, build, { deadlineMs });
       const code = body.errorCode !== ErrorCode.NONE ? body.errorCode : version >= 3 ? (body.members.find((x) => x.errorCode !== ErrorCode.NONE)?.errorCode ?? ErrorCode.NONE) : ErrorCode.NONE;
