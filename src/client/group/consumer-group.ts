@@ -722,7 +722,9 @@ export class ConsumerGroup {
 
   /** Waits (until `deadlineMs`) for the committed offsets of partitions waiting for them. */
   async awaitCommitted(deadlineMs: number): Promise<void> {
-    this.committedRetryAtMs = 0;
+    // After a failed lookup, the next one waits retry.backoff.ms (bounded by the deadline).
+    const wait = Math.min(this.committedRetryAtMs, deadlineMs) - Date.now();
+    if (wait > 0) await sleep(wait);
     this.startCommittedFetch();
     const f = this.committedFetch;
     if (f === null) return;
