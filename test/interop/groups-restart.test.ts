@@ -90,7 +90,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       await produce(before, BEFORE_RESTART, 'before');
 
       // The first member reads everything and commits the records before offset COMMITTED.
-      const member = startChild(process.execPath, [MEMBER, `127.0.0.1:${port}`, GROUP, TOPIC, String(COMMITTED), String(SESSION_TIMEOUT_MS)]);
+      const member = startChild(process.execPath, [MEMBER, `127.0.0.1:${port}`, GROUP, TOPIC, String(COMMITTED), String(SESSION_TIMEOUT_MS)], { env: { ...process.env, KAFKAJS_GROUP_MEMBER: '1' } });
       const lines = (m: LiveChild, key: string): unknown[] => m.stdout.map((l) => JSON.parse(l)).filter((o) => key in o);
       await eventually('the first member read everything and committed up to offset 4', async () => {
         if (lines(member, 'read').length < PARTITIONS * BEFORE_RESTART) return undefined;
