@@ -198,12 +198,17 @@ export const tool: Tool = {
         }
         lastRecordMs = Date.now();
         const chunks: Buffer[] = [];
+        let printed = 0;
         for (const r of records) {
           if (count >= o.maxMessages) break;
           chunks.push(formatter.format({ ...r, timestampType: r.timestampType === 'LogAppendTime' ? 1 : r.timestamp < 0 ? -1 : 0 }));
           count++;
+          printed++;
         }
         await write(io.stdout, chunks);
+        // With a group, what close() commits is the position: put it back to the first record of
+        // each partition not printed, so the group's next reader starts there.
+        if (o.group !== null && printed < records.length) consumer.rewind(records.slice(printed));
       }
     } catch (e) {
       if (!io.signal.aborted) {

@@ -382,6 +382,16 @@ export class CliConsumer {
     this.consumer.subscribe(topics);
   }
 
+  /** Moves each partition's position back to the first of `unread` (records returned but not used). */
+  rewind(unread: readonly ConsumerRecord[]): void {
+    const first = new Map<string, ConsumerRecord>();
+    for (const r of unread) {
+      const k = `${r.topic}\u0000${r.partition}`;
+      if (!first.has(k)) first.set(k, r);
+    }
+    for (const r of first.values()) this.consumer.seek({ topic: r.topic, partition: r.partition }, r.offset);
+  }
+
   /** Records, waiting up to `timeoutMs`; returns early (empty) when `signal` aborts. */
   async poll(timeoutMs: number, signal?: AbortSignal): Promise<ConsumerRecord[]> {
     if (signal?.aborted) return [];

@@ -115,17 +115,20 @@ test('console consumer: started before its topic exists; Ctrl-C prints the total
   const first = ok(await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--group', 'g1', '--from-beginning', '--max-messages', '3']));
   assert.equal(first.stdout, 'a\nb\nc\n');
   ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'd\n' }));
+  ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'e\nf\n' }));
   const again = ok(await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--consumer-property', 'group.id=g1', '--from-beginning', '--max-messages', '1']));
   assert.equal(again.stdout, 'd\n', 'resumes after the committed offset');
+  const rest = ok(await run('kafka-console-consumer.sh', ['--bootstrap-server', B, '--topic', 'sig', '--group', 'g1', '--max-messages', '2']));
+  assert.equal(rest.stdout, 'e\nf\n', 'records read but not printed (past --max-messages) are not committed');
   // Without --from-beginning a new group starts at the end: it sees only records sent after it joined.
   const late = start('kafka-console-consumer.sh', ['--bootstrap-server', B, '--include', 'si.*', '--group', 'g2', '--max-messages', '1']);
   let done = false;
   const lateResult = late.result.finally(() => (done = true));
   while (!done) {
-    ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'e\n' }));
+    ok(await run('kafka-console-producer.sh', ['--bootstrap-server', B, '--topic', 'sig'], { stdin: 'g\n' }));
     await new Promise((r) => setTimeout(r, 300));
   }
-  assert.equal(ok(await lateResult).stdout, 'e\n');
+  assert.equal(ok(await lateResult).stdout, 'g\n');
 });
 
 test('kafka-configs.sh: describe and alter topic and broker configs', async () => {
