@@ -319,7 +319,9 @@ export class ConsumerGroup {
     if ('error' in done) throw done.error;
     const r = done.result;
     if (this.membership.state !== 'stable' || this.membership.generationId !== r.generation.generationId || this.membership.memberId !== r.generation.memberId) {
-      // A heartbeat lost the generation in the meantime: this assignment is void.
+      // A heartbeat lost the generation in the meantime: this assignment is void, and what is
+      // owned is lost (the next join's preparation says so).
+      this.needsJoinPrepare = true;
       this.membership.requestRejoin('the generation was lost before its assignment was applied');
       return;
     }
