@@ -5,7 +5,8 @@
  * member and a broker restart; cooperative-sticky moves only what must move and never lets two
  * members own a partition at once; a static member restarting within session.timeout.ms gets its
  * partitions back without a rebalance; partitions added to a topic are picked up; the consumer
- * keeps its place across a broker restart (coordinator failover to the new process).
+ * keeps its place across a broker restart (coordinator failover to the new process); the async
+ * iterator and run() are group members too.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -205,4 +206,40 @@ test('commits survive the member and a broker restart; a member resumes after th
     await broker?.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('the async iterator and run() join the group too: auto-commit while reading, a commit on close, the next member resumes', async () => {
+  const topic = uniqueTopic('grp-iter');
+  await createTopic(kafka, topic, 2);
+  const group = `${topic}-g`;
+  const first = await produceNumbered(kafka, topic, 2, 'it', 10);
+  const iter = track(kafka.consumer({ ...FAST, 'group.id': group }));
+  const assigned: string[] = [];
+  iter.subscribe([topic], { onPartitionsAssigned: (ps) => void assigned.push(...ps.map((p) => `${p.topic}-${p.partition}`)) });
+  const seen: string[] = [];
+  for await (const r of iter) {
+    seen.push(r.value!.toString());
+    if (seen.length === 6) break;
+  }
+  assert.deepEqual(assigned.sort(), [`${topic}-0`, `${topic}-1`]);
+  await iter.close(); // commits the positions after the six records handed out
+  const committed = await (async () => {
+    const probe = track(kafka.consumer({ ...FAST, 'group.id': group }));
+    const c = await probe.committed([{ topic, partition: 0 }, { topic, partition: 1 }]);
+    await probe.close();
+    return c;
+  })();
+  assert.equal(committed.reduce((n, c) => n + (c?.offset ?? 0), 0), 6);
+
+  const runner = track(kafka.consumer({ ...FAST, 'group.id': group }));
+  runner.subscribe([topic]);
+  const rest: string[] = [];
+  await runner.run({
+    eachRecord: (r) => {
+      rest.push(r.value!.toString());
+      if (rest.length === 4) runner.stop();
+    },
+  });
+  assert.deepEqual([...seen, ...rest].sort(), [...first].sort(), 'the second member read exactly the four left');
+  await runner.close();
 });
