@@ -6,17 +6,20 @@
  * members own a partition at once; a static member restarting within session.timeout.ms gets its
  * partitions back without a rebalance; partitions added to a topic are picked up; the consumer
  * keeps its place across a broker restart (coordinator failover to the new process); the async
- * iterator and run() are group members too.
+ * iterator and run() are group members too; a member killed without leaving (another process) is
+ * dropped after its session timeout and the others take over from its commits.
  */
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, type ConsumerRecord } from '../../src/index.js';
 import { startBroker, type RunningBroker } from '../../src/server/broker.js';
 import { quiet, startClientTestBroker, uniqueTopic, type ClientTestBroker } from '../support/client.js';
 import { Member, SteadyProducer, closeAll, missing, produceNumbered, track, waitFor } from '../support/groups.js';
+import { killChildren, startChild } from '../support/interop.js';
 
 let tb: ClientTestBroker;
 let kafka: Kafka;
@@ -28,8 +31,12 @@ before(async () => {
   tb = await startClientTestBroker('groups');
   kafka = tb.kafka;
 });
-afterEach(closeAll);
+afterEach(async () => {
+  killChildren();
+  await closeAll();
+});
 after(async () => {
+  killChildren();
   await closeAll();
   await tb.stop();
 });
@@ -242,4 +249,27 @@ test('the async iterator and run() join the group too: auto-commit while reading
   });
   assert.deepEqual([...seen, ...rest].sort(), [...first].sort(), 'the second member read exactly the four left');
   await runner.close();
+});
+
+test('a member killed without leaving is dropped after session.timeout.ms; the others take its partitions from its last commits', async () => {
+  const topic = uniqueTopic('grp-crash');
+  await createTopic(kafka, topic, 4);
+  const group = `${topic}-g`;
+  const producer = new SteadyProducer(kafka.producer({ 'linger.ms': 0 }), topic, 4, 'k', 5);
+  const a = new Member('a', kafka.consumer({ ...FAST, 'group.id': group })).start([topic]);
+  await waitFor('a owns all four', () => a.assigned().length === 4);
+  const child = startChild(process.execPath, [fileURLToPath(new URL('../support/group-member-child.js', import.meta.url)), tb.address, group, topic]);
+  const childAssigned = (): string[] => (child.stdout.filter((l) => l.startsWith('assigned')).at(-1)?.slice('assigned '.length).split(',') ?? []).filter((s) => s !== '');
+  await waitFor('two and two', () => a.assigned().length === 2 && childAssigned().length === 2, 20_000);
+  await waitFor('the child reads', () => child.stdout.filter((l) => l.startsWith('record ')).length > 10);
+  child.child.kill('SIGKILL');
+  await child.exited;
+  const killedAt = Date.now();
+  await waitFor('a owns all four again', () => a.assigned().length === 4, 20_000);
+  assert.ok(Date.now() - killedAt >= 3_000, 'not before the session timed out');
+  const sent = await producer.stop();
+  const childValues = child.stdout.filter((l) => l.startsWith('record ')).map((l) => l.slice('record '.length));
+  await waitFor('every record read by a or the killed member', () => missing(sent, [...a.values(), ...childValues]).length === 0);
+  await a.close();
+  assert.ok(!a.events.some((e) => e.kind === 'lost'));
 });
