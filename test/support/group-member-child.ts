@@ -7,10 +7,8 @@
 import { Kafka } from '../../src/index.js';
 
 const [bootstrap, group, topic] = process.argv.slice(2);
-if (bootstrap === undefined || group === undefined || topic === undefined) {
-  process.stderr.write('usage: group-member-child <bootstrap> <group> <topic>\n');
-  process.exit(2);
-}
+// `node --test dist/test/` also runs this file, without arguments: then it has nothing to do.
+if (bootstrap === undefined || group === undefined || topic === undefined) process.exit(0);
 const consumer = new Kafka({ 'bootstrap.servers': bootstrap }).consumer({
   'group.id': group,
   'session.timeout.ms': 6000,
