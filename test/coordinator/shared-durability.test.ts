@@ -24,8 +24,8 @@ function heldStore(): { store: OffsetsPartitionStore; appends: HeldAppend[] } {
   return { store, appends };
 }
 
-test('commits in flight to one partition are all appended before the first is durable, and answered in order after it', async () => {
-  const { store, appends } = heldStore();
+/** A coordinator with one shard over `store`, and simple commits of t-0 for group g. */
+async function coordinatorOver(store: OffsetsPartitionStore) {
   const coordinator = new GroupCoordinator({
     config: () => ({ minSessionTimeoutMs: 1, maxSessionTimeoutMs: 1e6, initialRebalanceDelayMs: 0, maxSize: 100, offsetMetadataMaxBytes: 4096, offsetsRetentionMs: 1e9 }),
     nowMs: () => 1_000,
@@ -36,6 +36,12 @@ test('commits in flight to one partition are all appended before the first is du
   await coordinator.syncShards(1, new Map([[0, store]]));
   const commit = (offset: number) =>
     coordinator.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationId: -1, topics: [{ name: 't', partitions: [{ partition: 0, offset, leaderEpoch: -1, metadata: null }] }] }, () => true);
+  return { coordinator, commit };
+}
+
+test('commits in flight to one partition are all appended before the first is durable, and answered in order after it', async () => {
+  const { store, appends } = heldStore();
+  const { coordinator, commit } = await coordinatorOver(store);
   const answered: number[] = [];
   const pending = [1, 2, 3].map((o) => commit(o).then(() => answered.push(o)));
   await new Promise((r) => setImmediate(r));
@@ -59,16 +65,7 @@ test('commits in flight to one partition are all appended before the first is du
 
 test('a later append that is durable first still waits for the earlier one: replays keep the log order', async () => {
   const { store, appends } = heldStore();
-  const coordinator = new GroupCoordinator({
-    config: () => ({ minSessionTimeoutMs: 1, maxSessionTimeoutMs: 1e6, initialRebalanceDelayMs: 0, maxSize: 100, offsetMetadataMaxBytes: 4096, offsetsRetentionMs: 1e9 }),
-    nowMs: () => 1_000,
-    newMemberId: (p) => `${p}-id`,
-    retentionCheckIntervalMs: 1e9,
-    onError: (m) => assert.fail(m),
-  });
-  await coordinator.syncShards(1, new Map([[0, store]]));
-  const commit = (offset: number) =>
-    coordinator.commitOffsets({ groupId: 'g', memberId: '', groupInstanceId: null, generationId: -1, topics: [{ name: 't', partitions: [{ partition: 0, offset, leaderEpoch: -1, metadata: null }] }] }, () => true);
+  const { coordinator, commit } = await coordinatorOver(store);
   const first = commit(10);
   const second = commit(20);
   await new Promise((r) => setImmediate(r));
