@@ -159,10 +159,22 @@ export class GroupCoordinator {
 
   /** Runs an operation whose caller waits in a parked request answered by token. */
   private parked(groupId: string, op: (core: GroupShard, token: Token, nowMs: number) => Outcome<void>): Promise<JoinResult | SyncResult> {
-    const shard = this.shardOf(groupId);
+    let shard: Shard;
+    try {
+      shard = this.shardOf(groupId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const token = this.nextToken++;
     const answer = new Promise<JoinResult | SyncResult>((resolve, reject) => this.waiting.set(token, { resolve, reject }));
-    void this.apply(shard, op(shard.core, token, this.options.nowMs())).catch(() => undefined);
+    let outcome: Outcome<void>;
+    try {
+      outcome = op(shard.core, token, this.options.nowMs());
+    } catch (e) {
+      this.waiting.delete(token);
+      return Promise.reject(e);
+    }
+    void this.apply(shard, outcome).catch(() => undefined);
     return answer;
   }
 
