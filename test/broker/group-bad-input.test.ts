@@ -9,8 +9,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { RawClient, eventually, startTestBroker, type LogLine, type TestBroker } from '../support/interop.js';
-import { GroupApi, GroupWire, stableGroup, subscriptionBytes, type Membership } from '../support/group-wire.js';
+import { ApiKey, RawClient, eventually, startTestBroker, type LogLine, type TestBroker } from '../support/interop.js';
+import { GroupWire, stableGroup, subscriptionBytes, type Membership } from '../support/group-wire.js';
 import { WireClient } from '../support/wire-client.js';
 import { Prng } from '../support/prng.js';
 
@@ -122,7 +122,7 @@ describe('group APIs: bad input', () => {
       const simple = await admin.commit(groupId, { memberId: '', generationId: -1 }, TOPIC, [99]);
       assert.equal(simple.topics[0]!.partitions[0]!.errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'a simple commit into a group with members');
       // SyncGroup v5 with another protocol than the group's.
-      const wrongProtocol = await c.wire.send<{ errorCode: number }>(GroupApi.SyncGroup, 5, { groupId, generationId: a!.generationId, memberId: a!.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'roundrobin', assignments: [] });
+      const wrongProtocol = await c.wire.send<{ errorCode: number }>(ApiKey.SyncGroup, 5, { groupId, generationId: a!.generationId, memberId: a!.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'roundrobin', assignments: [] });
       assert.equal(wrongProtocol.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
       // A join with a protocol type the group does not use.
       const otherType = await admin.join(groupId, { protocolType: 'connect', protocols: [{ name: 'range', metadata: Buffer.alloc(0) }] });
@@ -216,16 +216,16 @@ describe('group APIs: bad input', () => {
       const a = g.members[0]!;
       // Well-formed requests of the group APIs, to be cut or filled with garbage after the header.
       const requests: [string, number, number, unknown][] = [
-        ['JoinGroup v9', GroupApi.JoinGroup, 9, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscriptionBytes([TOPIC]) }], reason: 'x' }],
-        ['JoinGroup v5', GroupApi.JoinGroup, 5, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscriptionBytes([TOPIC]) }] }],
-        ['SyncGroup v5', GroupApi.SyncGroup, 5, { groupId, generationId: a.generationId, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: a.memberId, assignment: Buffer.from('evil') }] }],
-        ['SyncGroup v1', GroupApi.SyncGroup, 1, { groupId, generationId: a.generationId, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: Buffer.from('evil') }] }],
-        ['Heartbeat v4', GroupApi.Heartbeat, 4, { groupId, generationId: a.generationId, memberId: a.memberId, groupInstanceId: null }],
-        ['LeaveGroup v5', GroupApi.LeaveGroup, 5, { groupId, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] }],
-        ['OffsetCommit v9', GroupApi.OffsetCommit, 9, { groupId, generationIdOrMemberEpoch: a.generationId, memberId: a.memberId, groupInstanceId: null, topics: [{ name: TOPIC, partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null })) }] }],
-        ['OffsetCommit v2', GroupApi.OffsetCommit, 2, { groupId, generationIdOrMemberEpoch: a.generationId, memberId: a.memberId, retentionTimeMs: -1n, topics: [{ name: TOPIC, partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, committedOffset: 0n, committedMetadata: null })) }] }],
-        ['OffsetDelete v0', GroupApi.OffsetDelete, 0, { groupId, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0 }] }] }],
-        ['DeleteGroups v2', GroupApi.DeleteGroups, 2, { groupsNames: [groupId] }],
+        ['JoinGroup v9', ApiKey.JoinGroup, 9, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscriptionBytes([TOPIC]) }], reason: 'x' }],
+        ['JoinGroup v5', ApiKey.JoinGroup, 5, { groupId, sessionTimeoutMs: 10_000, rebalanceTimeoutMs: 30_000, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocols: [{ name: 'range', metadata: subscriptionBytes([TOPIC]) }] }],
+        ['SyncGroup v5', ApiKey.SyncGroup, 5, { groupId, generationId: a.generationId, memberId: a.memberId, groupInstanceId: null, protocolType: 'consumer', protocolName: 'range', assignments: [{ memberId: a.memberId, assignment: Buffer.from('evil') }] }],
+        ['SyncGroup v1', ApiKey.SyncGroup, 1, { groupId, generationId: a.generationId, memberId: a.memberId, assignments: [{ memberId: a.memberId, assignment: Buffer.from('evil') }] }],
+        ['Heartbeat v4', ApiKey.Heartbeat, 4, { groupId, generationId: a.generationId, memberId: a.memberId, groupInstanceId: null }],
+        ['LeaveGroup v5', ApiKey.LeaveGroup, 5, { groupId, memberId: '', members: [{ memberId: a.memberId, groupInstanceId: null, reason: null }] }],
+        ['OffsetCommit v9', ApiKey.OffsetCommit, 9, { groupId, generationIdOrMemberEpoch: a.generationId, memberId: a.memberId, groupInstanceId: null, topics: [{ name: TOPIC, partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, committedOffset: 0n, committedLeaderEpoch: -1, committedMetadata: null })) }] }],
+        ['OffsetCommit v2', ApiKey.OffsetCommit, 2, { groupId, generationIdOrMemberEpoch: a.generationId, memberId: a.memberId, retentionTimeMs: -1n, topics: [{ name: TOPIC, partitions: [0, 1, 2, 3].map((p) => ({ partitionIndex: p, committedOffset: 0n, committedMetadata: null })) }] }],
+        ['OffsetDelete v0', ApiKey.OffsetDelete, 0, { groupId, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0 }] }] }],
+        ['DeleteGroups v2', ApiKey.DeleteGroups, 2, { groupsNames: [groupId] }],
       ];
       for (const [name, apiKey, version, body] of requests) {
         for (const damage of ['truncated', 'garbage', 'huge array'] as const) {
@@ -268,6 +268,6 @@ describe('group APIs: bad input', () => {
 
 /** Whether the request header of this API version is v2 (flexible: a tagged-field section). */
 function flexibleHeader(apiKey: number, version: number): boolean {
-  const firstFlexible: Record<number, number> = { [GroupApi.OffsetCommit]: 8, [GroupApi.JoinGroup]: 6, [GroupApi.Heartbeat]: 4, [GroupApi.LeaveGroup]: 4, [GroupApi.SyncGroup]: 4, [GroupApi.DeleteGroups]: 2, [GroupApi.OffsetDelete]: 99 };
+  const firstFlexible: Record<number, number> = { [ApiKey.OffsetCommit]: 8, [ApiKey.JoinGroup]: 6, [ApiKey.Heartbeat]: 4, [ApiKey.LeaveGroup]: 4, [ApiKey.SyncGroup]: 4, [ApiKey.DeleteGroups]: 2, [ApiKey.OffsetDelete]: 99 };
   return version >= firstFlexible[apiKey]!;
 }

@@ -5,70 +5,45 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { freePort, startBrokerProcess, type BrokerProcess } from '../support/broker-process.js';
 import { PROJECT_ROOT } from '../support/fixtures.js';
 
 const SCRIPT = join(PROJECT_ROOT, 'bin/kafka-server-start.sh');
 const CONFIG = join(PROJECT_ROOT, 'config/server.properties');
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function startServer(port: number, dir: string) {
-  const child = spawn(SCRIPT, [CONFIG, '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${dir}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 20 s:\n${output}`)), 20_000);
-    const check = (): void => {
-      if (output.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.on('data', check);
-    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)));
-  });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return { child, ready, exited, output: () => output };
-}
+/** kafka-server-start.sh with our config file, listening on `port` with its log in `dir`. */
+const startServer = (port: number, dir: string) => startBrokerProcess({ port, logDir: dir, command: [SCRIPT, CONFIG] });
 
 test('kafka-server-start.sh with overrides serves clients, stops cleanly on SIGTERM and keeps its data', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-start-'));
   const port = await freePort();
+  let server: BrokerProcess | null = null;
   try {
-    let server = startServer(port, dir);
-    await server.ready;
+    server = await startServer(port, dir);
     const kafka = new Kafka({ brokers: [`127.0.0.1:${port}`], clientId: 'start-test', logLevel: logLevel.NOTHING });
     const producer = kafka.producer();
     await producer.connect();
     await producer.send({ topic: 'kept', acks: -1, messages: [{ key: 'k', value: 'survives a restart' }] });
     await producer.disconnect();
     server.child.kill('SIGTERM');
-    assert.equal(await server.exited, 0, server.output());
+    assert.equal((await server.exited).code, 0, server.output());
     assert.ok(existsSync(join(dir, '.kafka_cleanshutdown')), 'clean shutdown marker');
 
-    server = startServer(port, dir);
-    await server.ready;
+    server = await startServer(port, dir);
     const admin = kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets('kept');
     assert.deepEqual(offsets.map((o) => [o.partition, o.low, o.high]), [[0, '0', '1']]);
     await admin.disconnect();
     server.child.kill('SIGINT');
-    assert.equal(await server.exited, 0, server.output());
+    assert.equal((await server.exited).code, 0, server.output());
   } finally {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });

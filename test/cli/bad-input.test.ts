@@ -5,7 +5,7 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
+import { freePort } from '../support/broker-process.js';
 import { describeRun, killAll, run, type RunResult } from '../support/cli.js';
 
 after(() => killAll());
@@ -13,15 +13,6 @@ after(() => killAll());
 function noStack(r: RunResult): void {
   assert.doesNotMatch(r.stderr, /\n\s+at /, `stack trace printed:\n${describeRun(r)}`);
   assert.doesNotMatch(r.stdout, /\n\s+at /);
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 const TOOLS = [
@@ -79,7 +70,7 @@ test('a missing required flag is named', async () => {
 });
 
 test('an unreachable broker: one clear line within the timeout, exit 1', async () => {
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens there
   const addr = `127.0.0.1:${port}`;
   const { writeFileSync, mkdtempSync } = await import('node:fs');
   const { join } = await import('node:path');

@@ -11,9 +11,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Admin, type Consumer, type Producer } from 'kafkajs';
-import { eventually, startTestBroker, type TestBroker } from '../support/interop.js';
+import { eventually } from '../support/interop.js';
+import { startKafkajsBroker, type KafkajsBroker } from '../support/kafkajs-broker.js';
 
-const { AssignerProtocol, Kafka, logLevel } = kafkajs;
+const { AssignerProtocol, Kafka } = kafkajs;
 type Kafka = InstanceType<typeof Kafka>;
 
 const TOPIC = 'kjs-group-records';
@@ -40,7 +41,7 @@ interface Member {
 const key = (partition: number, offset: number): string => `${partition}:${offset}`;
 
 describe('KafkaJS 2.2.4 group: members join and leave one by one', () => {
-  let tb: TestBroker;
+  let kb: KafkajsBroker | undefined;
   let kafka: Kafka;
   let admin: Admin;
   let producer: Producer;
@@ -54,19 +55,16 @@ describe('KafkaJS 2.2.4 group: members join and leave one by one', () => {
   const log: string[] = [];
 
   before(async () => {
-    tb = await startTestBroker('groups-kafkajs');
-    kafka = new Kafka({ clientId: 'interop-kafkajs-groups', brokers: [tb.address], logLevel: logLevel.NOTHING, retry: { retries: 5, initialRetryTime: 50 } });
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+    kb = await startKafkajsBroker('groups-kafkajs', { clientId: 'interop-kafkajs-groups', retry: { retries: 5, initialRetryTime: 50 } });
+    ({ kafka, admin, producer } = kb);
     await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }], waitForLeaders: true });
   });
 
   after(async () => {
     stopProducing = true;
     await producing?.catch(() => undefined);
-    await Promise.allSettled([admin?.disconnect(), producer?.disconnect(), ...members.map((m) => m.consumer.disconnect())]);
-    await tb?.stop();
+    await Promise.allSettled(members.map((m) => m.consumer.disconnect()));
+    await kb?.stop();
   });
 
   /** Writes one record at a time, round the partitions, until told to stop. */

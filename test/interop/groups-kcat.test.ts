@@ -10,9 +10,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
-import { eventually, hasKcat, killChildren, skipUnless, startChild, startTestBroker, type LiveChild, type TestBroker } from '../support/interop.js';
+import { eventually, hasKcat, killChildren, skipUnless, startChild, type LiveChild, type TestBroker } from '../support/interop.js';
+import { startKafkajsBroker, type KafkajsBroker } from '../support/kafkajs-broker.js';
 
-const { AssignerProtocol, Kafka, logLevel } = kafkajs;
+const { AssignerProtocol } = kafkajs;
 
 const available = hasKcat();
 const SESSION_TIMEOUT_MS = 1000;
@@ -60,18 +61,16 @@ describe('kcat -G (balanced consumer groups)', skipUnless(available, 'kcat not i
   let producer: Producer;
   const members: KcatMember[] = [];
 
+  let kb: KafkajsBroker | undefined;
+
   before(async () => {
-    tb = await startTestBroker('groups-kcat', { 'group.min.session.timeout.ms': String(SESSION_TIMEOUT_MS) });
-    const kafka = new Kafka({ clientId: 'interop-kcat-groups', brokers: [tb.address], logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+    kb = await startKafkajsBroker('groups-kcat', { clientId: 'interop-kcat-groups', config: { 'group.min.session.timeout.ms': String(SESSION_TIMEOUT_MS) } });
+    ({ tb, admin, producer } = kb);
   });
 
   after(async () => {
     killChildren();
-    await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
-    await tb?.stop();
+    await kb?.stop();
   });
 
   function startMember(name: string, group: string, topic: string): KcatMember {

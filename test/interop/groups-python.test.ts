@@ -20,9 +20,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import kafkajs, { type Admin, type Producer } from 'kafkajs';
-import { PYTHON_DIR, SYSTEM_PYTHON, eventually, killChildren, pythonHas, skipUnless, startChild, startTestBroker, type LiveChild, type TestBroker } from '../support/interop.js';
+import { PYTHON_DIR, SYSTEM_PYTHON, eventually, killChildren, pythonHas, skipUnless, startChild, type LiveChild, type TestBroker } from '../support/interop.js';
+import { startKafkajsBroker, type KafkajsBroker } from '../support/kafkajs-broker.js';
 
-const { AssignerProtocol, Kafka, logLevel } = kafkajs;
+const { AssignerProtocol } = kafkajs;
 
 const SCRIPT = join(PYTHON_DIR, 'group_member.py');
 const hasConfluent = pythonHas('confluent_kafka');
@@ -225,18 +226,16 @@ describe('Python group consumers', () => {
   let admin: Admin;
   let producer: Producer;
 
+  let kb: KafkajsBroker | undefined;
+
   before(async () => {
-    tb = await startTestBroker('groups-python', { 'group.min.session.timeout.ms': String(KILL_SESSION_TIMEOUT_MS) });
-    const kafka = new Kafka({ clientId: 'interop-python-groups', brokers: [tb.address], logLevel: logLevel.NOTHING });
-    admin = kafka.admin();
-    producer = kafka.producer({ allowAutoTopicCreation: false });
-    await Promise.all([admin.connect(), producer.connect()]);
+    kb = await startKafkajsBroker('groups-python', { clientId: 'interop-python-groups', config: { 'group.min.session.timeout.ms': String(KILL_SESSION_TIMEOUT_MS) } });
+    ({ tb, admin, producer } = kb);
   });
 
   after(async () => {
     killChildren();
-    await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
-    await tb?.stop();
+    await kb?.stop();
   });
 
   for (const [i, { title, flavour, available, missing }] of FLAVOURS.entries()) {

@@ -11,19 +11,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
+import { freePort, startBrokerProcess } from '../support/broker-process.js';
 import { eventually, killChildren, startChild, type LiveChild } from '../support/interop.js';
 
 const { Kafka, logLevel } = kafkajs;
 type Kafka = InstanceType<typeof Kafka>;
 
-const MAIN = fileURLToPath(new URL('../../src/server/main.js', import.meta.url));
 const MEMBER = fileURLToPath(new URL('../support/kafkajs-group-member.js', import.meta.url));
 const TOPIC = 'restart-records';
 const GROUP = 'restart-group';
@@ -33,34 +31,8 @@ const COMMITTED = 4;
 const AFTER_RESTART = 5;
 const SESSION_TIMEOUT_MS = 1000;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** A broker process on a fixed port and log dir; resolves once it listens. */
-async function startBrokerProcess(port: number, dir: string) {
-  const listener = `PLAINTEXT://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [MAIN, '--override', `listeners=${listener}`, '--override', `advertised.listeners=${listener}`, '--override', `log.dirs=${dir}`, '--override', `group.min.session.timeout.ms=${SESSION_TIMEOUT_MS}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line within 20 s:\n${output}`)), 20_000);
-    const check = (): void => {
-      if (!output.includes('listening on')) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    child.stdout.on('data', check);
-    void exited.then(({ code, signal }) => reject(new Error(`broker exited (${code ?? signal}) before listening:\n${output}`)));
-  });
-  return { child, exited, output: () => output };
-}
+/** The broker process on a fixed port and log dir, so that a restart finds the group where it was. */
+const startBroker = (port: number, dir: string) => startBrokerProcess({ port, logDir: dir, overrides: { 'group.min.session.timeout.ms': String(SESSION_TIMEOUT_MS) } });
 
 const client = (port: number, name: string): Kafka =>
   new Kafka({ clientId: name, brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 200 } });
@@ -81,7 +53,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
   test(`committed offsets survive a broker restart after ${signal}: the group resumes exactly there`, async (t) => {
     const dir = mkdtempSync(join(tmpdir(), `tributary-groups-restart-${signal}-`));
     const port = await freePort();
-    let broker = await startBrokerProcess(port, dir);
+    let broker = await startBroker(port, dir);
     try {
       const before = client(port, 'before-restart');
       const admin = before.admin();
@@ -118,7 +90,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
         assert.equal((await broker.exited).signal, 'SIGKILL');
       }
 
-      broker = await startBrokerProcess(port, dir);
+      broker = await startBroker(port, dir);
       const after = client(port, 'after-restart');
       const admin2 = after.admin();
       await admin2.connect();

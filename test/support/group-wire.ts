@@ -14,20 +14,8 @@ import type { DeleteGroupsResponse } from '../../src/protocol/generated/messages
 import type { OffsetDeleteResponse } from '../../src/protocol/generated/messages/OffsetDeleteResponse.js';
 import type { FindCoordinatorResponse } from '../../src/protocol/generated/messages/FindCoordinatorResponse.js';
 import { encodeConsumerProtocolSubscription } from '../../src/protocol/generated/messages/ConsumerProtocolSubscription.js';
+import { ApiKey } from '../../src/protocol/generated/registry.js';
 import { WireClient } from './wire-client.js';
-
-export const GroupApi = {
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
-  DescribeGroups: 15,
-  DeleteGroups: 42,
-  OffsetDelete: 47,
-} as const;
 
 /** The "consumer" protocol's member metadata: int16 version, then ConsumerProtocolSubscription v1. */
 export function subscriptionBytes(topics: string[]): Buffer {
@@ -69,7 +57,7 @@ export class GroupWire {
   }
 
   findCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
-    return this.wire.send<FindCoordinatorResponse>(GroupApi.FindCoordinator, 3, { key: groupId, keyType: 0, coordinatorKeys: [] });
+    return this.wire.send<FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, { key: groupId, keyType: 0, coordinatorKeys: [] });
   }
 
   join(groupId: string, o: JoinOptions = {}): Promise<JoinGroupResponse> {
@@ -83,23 +71,23 @@ export class GroupWire {
       protocols: o.protocols ?? [{ name: 'range', metadata: subscriptionBytes(['t']) }],
       reason: null,
     };
-    return this.wire.send<JoinGroupResponse>(GroupApi.JoinGroup, o.version ?? 9, body, o.timeoutMs ?? 20_000);
+    return this.wire.send<JoinGroupResponse>(ApiKey.JoinGroup, o.version ?? 9, body, o.timeoutMs ?? 20_000);
   }
 
   sync(groupId: string, memberId: string, generationId: number, assignments: { memberId: string; assignment: Buffer }[] = [], groupInstanceId: string | null = null, timeoutMs = 20_000): Promise<SyncGroupResponse> {
-    return this.wire.send<SyncGroupResponse>(GroupApi.SyncGroup, 5, { groupId, generationId, memberId, groupInstanceId, protocolType: 'consumer', protocolName: 'range', assignments }, timeoutMs);
+    return this.wire.send<SyncGroupResponse>(ApiKey.SyncGroup, 5, { groupId, generationId, memberId, groupInstanceId, protocolType: 'consumer', protocolName: 'range', assignments }, timeoutMs);
   }
 
   heartbeat(groupId: string, memberId: string, generationId: number, groupInstanceId: string | null = null): Promise<HeartbeatResponse> {
-    return this.wire.send<HeartbeatResponse>(GroupApi.Heartbeat, 4, { groupId, generationId, memberId, groupInstanceId });
+    return this.wire.send<HeartbeatResponse>(ApiKey.Heartbeat, 4, { groupId, generationId, memberId, groupInstanceId });
   }
 
   leave(groupId: string, members: { memberId: string; groupInstanceId?: string | null }[]): Promise<LeaveGroupResponse> {
-    return this.wire.send<LeaveGroupResponse>(GroupApi.LeaveGroup, 5, { groupId, memberId: '', members: members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: null })) });
+    return this.wire.send<LeaveGroupResponse>(ApiKey.LeaveGroup, 5, { groupId, memberId: '', members: members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: null })) });
   }
 
   commit(groupId: string, member: { memberId: string; generationId: number; groupInstanceId?: string | null }, topic: string, offsets: number[], version = 9): Promise<OffsetCommitResponse> {
-    return this.wire.send<OffsetCommitResponse>(GroupApi.OffsetCommit, version, {
+    return this.wire.send<OffsetCommitResponse>(ApiKey.OffsetCommit, version, {
       groupId,
       generationIdOrMemberEpoch: member.generationId,
       memberId: member.memberId,
@@ -111,23 +99,23 @@ export class GroupWire {
 
   /** Committed offsets of one topic's partitions (OffsetFetch v7), -1 where none. */
   async committed(groupId: string, topic: string, partitions: number[]): Promise<number[]> {
-    const r = await this.wire.send<OffsetFetchResponse>(GroupApi.OffsetFetch, 7, { groupId, topics: [{ name: topic, partitionIndexes: partitions }], groups: [], requireStable: false });
+    const r = await this.wire.send<OffsetFetchResponse>(ApiKey.OffsetFetch, 7, { groupId, topics: [{ name: topic, partitionIndexes: partitions }], groups: [], requireStable: false });
     if (r.errorCode !== 0) throw new Error(`OffsetFetch ${groupId}: error ${r.errorCode}`);
     const found = new Map(r.topics.find((t) => t.name === topic)?.partitions.map((p) => [p.partitionIndex, Number(p.committedOffset)]) ?? []);
     return partitions.map((p) => found.get(p) ?? -1);
   }
 
   async describe(groupId: string): Promise<DescribeGroupsResponseDescribedGroup> {
-    const r = await this.wire.send<DescribeGroupsResponse>(GroupApi.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false });
+    const r = await this.wire.send<DescribeGroupsResponse>(ApiKey.DescribeGroups, 5, { groups: [groupId], includeAuthorizedOperations: false });
     return r.groups[0]!;
   }
 
   deleteGroups(groupIds: string[]): Promise<DeleteGroupsResponse> {
-    return this.wire.send<DeleteGroupsResponse>(GroupApi.DeleteGroups, 2, { groupsNames: groupIds });
+    return this.wire.send<DeleteGroupsResponse>(ApiKey.DeleteGroups, 2, { groupsNames: groupIds });
   }
 
   offsetDelete(groupId: string, topic: string, partitions: number[]): Promise<OffsetDeleteResponse> {
-    return this.wire.send<OffsetDeleteResponse>(GroupApi.OffsetDelete, 0, { groupId, topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p })) }] });
+    return this.wire.send<OffsetDeleteResponse>(ApiKey.OffsetDelete, 0, { groupId, topics: [{ name: topic, partitions: partitions.map((p) => ({ partitionIndex: p })) }] });
   }
 
   /**

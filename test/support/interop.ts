@@ -109,29 +109,8 @@ export function ifServed<F extends (...args: any[]) => unknown>(apiKeys: readonl
   return (t: { diagnostic(message: string): void }) => t.diagnostic(`not run: ${todo}`);
 }
 
-export const ApiKey = {
-  Produce: 0,
-  Fetch: 1,
-  ListOffsets: 2,
-  Metadata: 3,
-  ApiVersions: 18,
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DeleteRecords: 21,
-  DescribeConfigs: 32,
-  AlterConfigs: 33,
-  DescribeLogDirs: 35,
-  CreatePartitions: 37,
-  IncrementalAlterConfigs: 44,
-  DescribeCluster: 60,
-  OffsetCommit: 8,
-  OffsetFetch: 9,
-  FindCoordinator: 10,
-  JoinGroup: 11,
-  Heartbeat: 12,
-  LeaveGroup: 13,
-  SyncGroup: 14,
-} as const;
+/** Kafka's API keys by name, from the generated registry (for needs() and raw requests). */
+export { ApiKey } from '../../src/protocol/generated/registry.js';
 
 // ------------------------------------------------------------------ system packages
 
