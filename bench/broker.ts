@@ -12,21 +12,21 @@
  * broker runs under `node --cpu-prof` for one durable 1 KiB produce and one consume, and the
  * top self-time and inclusive-time functions of each profile are listed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROKER_MAIN, BrokerProcess, cpuSeconds } from './broker-process.js';
 import { plainWriteLoop } from './storage.js';
 import { fmt } from './timing.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** kperf's sources: ../shared/bench next to the repo, or $TRIBUTARY_SHARED_BENCH. */
 const SHARED_BENCH = process.env.TRIBUTARY_SHARED_BENCH ?? join(REPO, '..', 'shared', 'bench');
-const BROKER_MAIN = join(REPO, 'dist', 'src', 'server', 'main.js');
 
 /** Seconds of each unthrottled produce case (kperf -d). */
 const PRODUCE_SECONDS = 6;
@@ -35,8 +35,6 @@ const LATENCY_SECONDS = 8;
 /** Bytes written by each disk-baseline measurement (1 MiB writes, fdatasync after each). */
 const DISK_BASELINE_BYTES = 256 * 1024 * 1024;
 const LOOPBACK_SECONDS = 2;
-/** Linux USER_HZ: the unit of utime/stime in /proc/PID/stat (100 on every Linux architecture Node runs on). */
-const CLK_TCK = 100;
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -49,19 +47,6 @@ interface Finished {
   wallSeconds: number;
   /** CPU seconds of the process (from our children's rusage, counted once it was reaped). */
   cpuSeconds: number;
-}
-
-/** utime+stime of a process (`self` with `children`: of its reaped children) in seconds; NaN off Linux. */
-function cpuSeconds(pid: number | 'self', children = false): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // After "pid (comm) ": f[0] is field 3 (state); utime/stime are fields 14/15, cutime/cstime 16/17.
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    const ticks = children ? Number(f[13]) + Number(f[14]) : Number(f[11]) + Number(f[12]);
-    return ticks / CLK_TCK;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Runs a command to completion, killing it after `timeoutMs`. Only stdout's and stderr's tails are kept. */
@@ -89,87 +74,6 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<Finished> 
       resolveRun({ code, signal, stdout, stderr, wallSeconds, cpuSeconds: cpuSeconds('self', true) - cpuBefore });
     });
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
-/** The broker as a child process, started with `nodeArgs` (e.g. --cpu-prof) before the script. */
-class BrokerChild {
-  private tail: string[] = [];
-  private exited: Promise<void>;
-
-  private constructor(
-    private readonly child: ChildProcess,
-    readonly bootstrap: string,
-  ) {
-    this.exited = new Promise((res) => child.once('exit', () => res()));
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  static async start(logDir: string, nodeArgs: string[] = []): Promise<BrokerChild> {
-    const port = await freePort();
-    const child = spawn(process.execPath, [...nodeArgs, BROKER_MAIN, '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${logDir}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const broker = new BrokerChild(child, `127.0.0.1:${port}`);
-    const ready = new Promise<void>((res, rej) => {
-      const onLine = (line: string): void => {
-        broker.tail = [...broker.tail.slice(-19), line];
-        if (line.includes('listening on')) res();
-      };
-      let partial = '';
-      const onData = (d: string): void => {
-        const parts = (partial + d).split('\n');
-        partial = parts.pop() ?? '';
-        for (const p of parts) onLine(p);
-      };
-      child.stdout!.setEncoding('utf8').on('data', onData);
-      child.stderr!.setEncoding('utf8').on('data', onData);
-      child.once('exit', (code, signal) => rej(new Error(`broker exited during startup (code ${code}, signal ${signal}): ${broker.tail.join(' | ')}`)));
-      child.once('error', rej);
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, rej) => {
-      timer = setTimeout(() => rej(new Error(`broker not listening after 30 s: ${broker.tail.join(' | ')}`)), 30_000);
-    });
-    try {
-      await Promise.race([ready, timeout]);
-    } catch (e) {
-      child.kill('SIGKILL');
-      throw e;
-    } finally {
-      clearTimeout(timer);
-    }
-    return broker;
-  }
-
-  cpuSeconds(): number {
-    return cpuSeconds(this.pid);
-  }
-
-  get lastLines(): string {
-    return this.tail.slice(-5).join(' | ');
-  }
-
-  /** SIGTERM (a clean shutdown, which also writes a --cpu-prof profile), SIGKILL after 60 s. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 60_000);
-    await this.exited;
-    clearTimeout(timer);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +108,7 @@ async function buildKperf(outDir: string): Promise<{ kperf: string } | { skip: s
   return { kperf: join(outDir, 'kperf') };
 }
 
-async function kperf(bin: string, broker: BrokerChild, args: string[], timeoutMs: number): Promise<KperfRun> {
+async function kperf(bin: string, broker: BrokerProcess, args: string[], timeoutMs: number): Promise<KperfRun> {
   const brokerBefore = broker.cpuSeconds();
   const r = await run(bin, [...args, '-b', broker.bootstrap, '-q'], timeoutMs);
   const brokerCpu = broker.cpuSeconds() - brokerBefore;
@@ -409,13 +313,13 @@ export async function benchBroker(): Promise<string[]> {
   const lines: string[] = [];
   if (!existsSync(BROKER_MAIN)) return [`skipped: ${BROKER_MAIN} missing (npm run build)`];
   const root = await mkdtemp(join(tmpdir(), 'tributary-bench-broker-'));
-  let broker: BrokerChild | null = null;
+  let broker: BrokerProcess | null = null;
   try {
     const built = await buildKperf(join(root, 'kperf'));
     if ('skip' in built) return [built.skip];
     const bin = built.kperf;
     const logDir = join(root, 'log');
-    broker = await BrokerChild.start(logDir);
+    broker = await BrokerProcess.start(logDir);
     const b = broker;
     const produceTimeout = (PRODUCE_SECONDS + 120) * 1000;
 
@@ -526,10 +430,10 @@ export async function benchBroker(): Promise<string[]> {
     const profProduce = join(root, 'prof-produce');
     const profConsume = join(root, 'prof-consume');
     const profDisk = await diskMBps(root);
-    broker = await BrokerChild.start(profLog, ['--cpu-prof', `--cpu-prof-dir=${profProduce}`]);
+    broker = await BrokerProcess.start(profLog, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profProduce}`] });
     const pr = await kperf(bin, broker, ['produce', '-t', 'prof', '-C', '1:1', '-d', String(PRODUCE_SECONDS), '-n', '1000000000', '-s', '1024', '-a', 'all'], produceTimeout);
     await broker.stop();
-    broker = await BrokerChild.start(profLog, ['--cpu-prof', `--cpu-prof-dir=${profConsume}`]);
+    broker = await BrokerProcess.start(profLog, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profConsume}`] });
     const cr = await kperf(bin, broker, ['consume', '-t', 'prof', '-e'], 600_000);
     await broker.stop();
     broker = null;

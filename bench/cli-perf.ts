@@ -10,15 +10,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BROKER_MAIN, BrokerProcess } from './broker-process.js';
 import { fmt } from './timing.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SHARED_BENCH = process.env['TRIBUTARY_SHARED_BENCH'] ?? join(REPO, '..', 'shared', 'bench');
-const BROKER_MAIN = join(REPO, 'dist', 'src', 'server', 'main.js');
 const BIN = join(REPO, 'bin');
 
 /** Records per case: enough for a few seconds each. */
@@ -51,14 +50,6 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<Done> {
 
 function tail(s: string, lines = 3): string {
   return s.trim().split('\n').slice(-lines).join(' | ');
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 async function buildKperf(outDir: string): Promise<string | { skip: string }> {
@@ -99,23 +90,13 @@ export async function benchCliPerf(): Promise<string[]> {
   if (!existsSync(BROKER_MAIN)) return [`skipped: ${BROKER_MAIN} missing (npm run build)`];
   const root = await mkdtemp(join(tmpdir(), 'tributary-cliperf-'));
   const out: string[] = [];
-  let broker: ReturnType<typeof spawn> | null = null;
+  let broker: BrokerProcess | null = null;
   try {
     const built = await buildKperf(join(root, 'kperf'));
     if (typeof built !== 'string') return [built.skip];
     const kperf = built;
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    broker = spawn('node', [BROKER_MAIN, '--override', `listeners=PLAINTEXT://${address}`, '--override', `log.dirs=${join(root, 'data')}`], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let brokerLog = '';
-    broker.stdout!.setEncoding('utf8').on('data', (d: string) => (brokerLog = (brokerLog + d).slice(-4096)));
-    broker.stderr!.setEncoding('utf8').on('data', (d: string) => (brokerLog = (brokerLog + d).slice(-4096)));
-    for (let i = 0; ; i++) {
-      const probe = await run(join(BIN, 'kafka-broker-api-versions.sh'), ['--bootstrap-server', address], 20_000);
-      if (probe.code === 0) break;
-      if (i >= 20) return [`failed: the broker did not start: ${tail(brokerLog)}`];
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    broker = await BrokerProcess.start(join(root, 'data'));
+    const address = broker.bootstrap;
     const kperfX = Object.entries(PRODUCER_SETTINGS).flatMap(([k, v]) => ['-X', `${k}=${v}`]);
     const ourProps = Object.entries(PRODUCER_SETTINGS).map(([k, v]) => `${k}=${v}`);
     out.push(`settings: 1 partition, ${ourProps.join(' ')}; each client in its own process; rates in records/s (ratio = ours / librdkafka)`);
@@ -154,19 +135,7 @@ export async function benchCliPerf(): Promise<string[]> {
     out.push(`failed: ${(e as Error).message}`);
     return out;
   } finally {
-    if (broker !== null && broker.exitCode === null) {
-      broker.kill('SIGTERM');
-      await new Promise((r) => {
-        const t = setTimeout(() => {
-          broker!.kill('SIGKILL');
-          r(undefined);
-        }, 10_000);
-        broker!.once('close', () => {
-          clearTimeout(t);
-          r(undefined);
-        });
-      });
-    }
+    await broker?.stop();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -31,9 +31,9 @@ import type { Input } from '../../src/protocol/primitives/types.js';
 import { buildRecordBatch } from '../../src/protocol/records/builder.js';
 import { Kafka } from '../../src/client/index.js';
 import { offsetCommitRecord, partitionForGroup } from '../../src/coordinator/group/offsets-records.js';
+import { BrokerProcess, BROKER_MAIN } from '../broker-process.js';
 import { plainWriteLoop } from '../storage.js';
 import { fmt } from '../timing.js';
-import { BrokerProcess, BROKER_MAIN } from './broker-process.js';
 import { clientJoinRound, CollectingLogger, type ClientRound } from './client-join.js';
 import { API, GroupMember, type MemberListener, type MemberSettings } from './member.js';
 import { BenchConnection } from './wire.js';
@@ -441,7 +441,7 @@ export async function benchGroups(): Promise<string[]> {
   let broker: BrokerProcess | null = null;
   const conns: BenchConnection[] = [];
   try {
-    broker = await BrokerProcess.start(join(root, 'log'), BROKER_CONFIG);
+    broker = await BrokerProcess.start(join(root, 'log'), { overrides: BROKER_CONFIG });
     const port = broker.port;
     const admin = await BenchConnection.open('127.0.0.1', port, 'admin');
     conns.push(admin);
