@@ -850,16 +850,18 @@ export class Consumer implements AsyncIterable<ConsumerRecord> {
       setAssignment: (partitions) => this.replaceAssignment(partitions),
       consumedOffsets: () => this.consumedOffsets(),
       partitionsAwaitingCommitted: () => this.order.filter((s) => s.awaitingCommitted && s.position === null).map((s) => ({ topic: s.topic, partition: s.partition })),
-      applyCommitted: (tp, committed) => {
-        const s = this.parts.get(tpKey(tp.topic, tp.partition));
-        // Only if still assigned and nothing else (seek, reset) set it meanwhile.
-        if (s === undefined || !s.awaitingCommitted || s.position !== null) return;
-        if (committed !== null) {
-          this.setPosition(s, committed.offset, committed.leaderEpoch);
-        } else {
-          s.awaitingCommitted = false;
-          this.startResets();
-        }
+      applyCommitted: (partitions, committed) => {
+        partitions.forEach((tp, i) => {
+          const s = this.parts.get(tpKey(tp.topic, tp.partition));
+          // Only if still assigned and nothing else (seek, reset) set it meanwhile.
+          if (s === undefined || !s.awaitingCommitted || s.position !== null) return;
+          const c = committed[i] ?? null;
+          if (c !== null) this.setPosition(s, c.offset, c.leaderEpoch);
+          else s.awaitingCommitted = false;
+        });
+        // All of them first: one ListOffsets for every partition without a committed offset, sent
+        // before the fetch (a later one would queue behind the fetch's long poll on that broker).
+        this.startResets();
         this.maybeFetch();
       },
       updateInterest: () => this.updateInterest(),

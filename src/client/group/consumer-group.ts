@@ -11,8 +11,9 @@
  *   onPartitionsAssigned (cooperative: first onPartitionsRevoked for what moves, then a rejoin so
  *   it can be handed out).
  * - The leader runs the selected assignor over every member's subscription, with fresh metadata
- *   for all their topics, and remembers the partition counts it used: when metadata shows other
- *   counts (new partitions, a topic created or deleted) it asks for a rebalance. A pattern
+ *   for all their topics (asked over the coordinator's connection: never queued behind this
+ *   consumer's fetch long poll), and remembers the partition counts it used: when metadata shows
+ *   other counts (new partitions, a topic created or deleted) it asks for a rebalance. A pattern
  *   subscription is matched against all topics every metadata.max.age.ms; a change rejoins.
  * - Heartbeats every heartbeat.interval.ms while stable; no poll for max.poll.interval.ms leaves
  *   the group (see membership.ts).
@@ -26,11 +27,12 @@ import { ErrorCode, KafkaError, errorInfo } from '../../protocol/errors.js';
 import type { HeartbeatResponse } from '../../protocol/generated/messages/HeartbeatResponse.js';
 import type { JoinGroupResponse } from '../../protocol/generated/messages/JoinGroupResponse.js';
 import type { LeaveGroupResponse } from '../../protocol/generated/messages/LeaveGroupResponse.js';
+import type { MetadataResponse } from '../../protocol/generated/messages/MetadataResponse.js';
 import type { OffsetCommitResponse } from '../../protocol/generated/messages/OffsetCommitResponse.js';
 import type { OffsetFetchResponse } from '../../protocol/generated/messages/OffsetFetchResponse.js';
 import type { SyncGroupResponse } from '../../protocol/generated/messages/SyncGroupResponse.js';
 import { backoffMs, sleep } from '../backoff.js';
-import { withDeadline, type Cluster } from '../cluster.js';
+import { metadataRequest, withDeadline, type Cluster } from '../cluster.js';
 import type { ConsumerConfig } from '../config.js';
 import { ClientClosedError } from '../errors.js';
 import type { ClientLogger, TopicPartition } from '../types.js';
@@ -53,8 +55,8 @@ export interface GroupHost {
   consumedOffsets(): OffsetCommitItem[];
   /** Assigned partitions still waiting for their committed offset. */
   partitionsAwaitingCommitted(): TopicPartition[];
-  /** Where such a partition starts: the committed offset, or (null) auto.offset.reset. */
-  applyCommitted(tp: TopicPartition, committed: OffsetAndMetadata | null): void;
+  /** Where such partitions start: the committed offset, or (null) auto.offset.reset; `committed[i]` is `partitions[i]`'s. */
+  applyCommitted(partitions: readonly TopicPartition[], committed: readonly (OffsetAndMetadata | null)[]): void;
   /** Recomputes which topics metadata is kept for. */
   updateInterest(): void;
   /** Wakes a poll() or iterator waiting for records, so it looks at the group again. */
@@ -496,11 +498,13 @@ export class ConsumerGroup {
     const groupTopics = new Set(subs.flatMap((s) => s.topics));
     this.groupTopics = groupTopics;
     this.host.updateInterest();
-    // Fresh partition counts for every member's topics (not only ours).
+    // Fresh partition counts for every member's topics (not only ours), so partitions added since
+    // the last refresh are assigned now and not one metadata.max.age.ms later.
     try {
-      await withDeadline(this.host.cluster.refreshMetadata([...groupTopics]), this.config.requestTimeoutMs);
+      await this.fetchMetadataViaCoordinator([...groupTopics]);
     } catch (e) {
-      this.logger.debug?.(`group ${this.groupId}: metadata for the assignment failed (${(e as Error).message}); using what is known`);
+      if (e instanceof ClientClosedError) throw e;
+      this.logger.debug?.(`group ${this.groupId}: metadata for the assignment failed (${(e as Error).message}); assigning from what is known`);
     }
     const snapshot = new Map<string, number>();
     for (const t of groupTopics) {
@@ -514,6 +518,21 @@ export class ConsumerGroup {
       snapshot,
       groupTopics,
     };
+  }
+
+  /**
+   * Metadata of `topics` over the coordinator's connection, into the cluster's metadata. Not over
+   * the cluster's connections: the one to a partition leader usually holds this consumer's Fetch,
+   * parked at the broker for up to fetch.max.wait.ms, and a broker answers a connection's requests
+   * in order, so the whole group would wait for that long poll. The coordinator's connection is
+   * idle while the leader assigns (its JoinGroup answered, its SyncGroup not sent yet, no
+   * heartbeats while joining), and any broker answers Metadata.
+   */
+  private async fetchMetadataViaCoordinator(topics: string[]): Promise<void> {
+    const { body } = await this.coordinator.request<MetadataResponse>(ApiKey.Metadata, (v) => metadataRequest(topics, this.config.allowAutoCreateTopics, v), {
+      deadlineMs: Date.now() + this.config.requestTimeoutMs,
+    });
+    this.host.cluster.applyMetadata(body, topics);
   }
 
   // ---- heartbeats ----
@@ -708,7 +727,7 @@ export class ConsumerGroup {
     if (partitions.length === 0) return;
     this.committedFetch = this.committed(partitions, Date.now() + this.config.defaultApiTimeoutMs)
       .then(
-        (found) => partitions.forEach((tp, i) => this.host.applyCommitted(tp, found[i]!)),
+        (found) => this.host.applyCommitted(partitions, found),
         (e: Error) => {
           if (this.closed) return;
           this.committedRetryAtMs = Date.now() + this.config.retryBackoffMs;
