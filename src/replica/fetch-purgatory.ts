@@ -9,6 +9,9 @@ import type { Partition } from './partition.js';
 
 export class FetchPurgatory {
   private waiting = 0;
+  private closed = false;
+  /** How to end each waiting fetch early (at shutdown). */
+  private readonly finishers = new Set<() => void>();
 
   constructor(readonly maxWaiting: number) {}
 
@@ -21,7 +24,7 @@ export class FetchPurgatory {
    * Returns null, without waiting, when the purgatory is full or there is nothing to wait for.
    */
   wait(partitions: readonly Partition[], maxWaitMs: number): Promise<void> | null {
-    if (maxWaitMs <= 0 || partitions.length === 0 || this.waiting >= this.maxWaiting) return null;
+    if (this.closed || maxWaitMs <= 0 || partitions.length === 0 || this.waiting >= this.maxWaiting) return null;
     this.waiting++;
     return new Promise<void>((resolve) => {
       const unwatch: (() => void)[] = [];
@@ -30,12 +33,22 @@ export class FetchPurgatory {
         if (done) return;
         done = true;
         this.waiting--;
+        this.finishers.delete(finish);
         clearTimeout(timer);
         for (const u of unwatch) u();
         resolve();
       };
+      // A waiting fetch alone never keeps the process alive (its client may be long gone).
       const timer = setTimeout(finish, maxWaitMs);
+      timer.unref();
+      this.finishers.add(finish);
       for (const p of partitions) unwatch.push(p.watch(finish));
     });
+  }
+
+  /** Shutdown: every waiting fetch is answered now with what there is; new ones do not wait. */
+  close(): void {
+    this.closed = true;
+    for (const finish of [...this.finishers]) finish();
   }
 }

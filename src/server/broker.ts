@@ -114,6 +114,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     return resolved;
   };
   const replicas = new ReplicaManager(values.nodeId, logs, (topic) => topicConfig(topic).logConfig);
+  const purgatory = new FetchPurgatory(10_000);
   const groups = new GroupCoordinator({
     config: () => OffsetsTopic.groupConfig(effectiveConfig),
     nowMs,
@@ -157,7 +158,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     metadata,
     replicas,
     logs,
-    purgatory: new FetchPurgatory(10_000),
+    purgatory,
     groups,
     ensureOffsetsTopic: () => OffsetsTopic.ensure(services),
     topicConfig,
@@ -220,6 +221,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     close: () =>
       (closing ??= (async () => {
         groups.close();
+        purgatory.close();
         await server.close();
         await scheduler.stop();
         await logs.shutdown();

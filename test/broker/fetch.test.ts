@@ -230,3 +230,22 @@ test('long poll: returns soon after data arrives, after max.wait.ms without, at 
     await b.stop();
   }
 });
+
+test('shutdown answers a parked long poll at once instead of waiting out its max.wait.ms', async () => {
+  const { b, c } = await setup([{ name: 't', partitions: 1 }]);
+  let stopped = false;
+  try {
+    const parked = c.fetch(12, fetchRequest([{ topic: 't', partitions: [{ partition: 0 }] }], { maxWaitMs: 60_000 }));
+    await sleep(100);
+    const start = Date.now();
+    await b.broker.close();
+    const answer = await parked;
+    const closeMs = Date.now() - start;
+    assert.deepEqual(batches(answer), [[0, 0, []]]);
+    assert.ok(closeMs < 4_000, `close took ${closeMs} ms with a fetch parked for 60 s (in-flight requests get 5 s)`);
+    stopped = true;
+  } finally {
+    if (!stopped) await b.broker.close();
+    await b.stop();
+  }
+});

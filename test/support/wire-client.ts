@@ -111,6 +111,8 @@ export class WireClient {
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    // The broker may have closed the connection already (it shut down): then there is no 'close' to wait for.
+    if (this.socket.closed) return Promise.resolve();
     return new Promise((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.end();
