@@ -38,9 +38,7 @@ export class FetchPurgatory {
         for (const u of unwatch) u();
         resolve();
       };
-      // A waiting fetch alone never keeps the process alive (its client may be long gone).
       const timer = setTimeout(finish, maxWaitMs);
-      timer.unref();
       this.finishers.add(finish);
       for (const p of partitions) unwatch.push(p.watch(finish));
     });
