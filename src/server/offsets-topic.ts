@@ -74,5 +74,8 @@ export const OffsetsTopic = {
       hosted.set(p, store);
     }
     await groups.syncShards(topic?.partitions.size ?? 0, hosted);
+    // Offsets of topics deleted since (also while this node was down, or before a crash let it
+    // write the tombstones) go now.
+    groups.dropOffsetsOfDeletedTopics((t) => image.topicsByName.has(t));
   },
 };

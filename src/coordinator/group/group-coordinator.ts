@@ -145,6 +145,11 @@ export class GroupCoordinator {
     return this.run(groupId, (core) => core.deleteOffsets(groupId, topics));
   }
 
+  /** Tombstones the committed offsets of topics that no longer exist, in every shard. */
+  dropOffsetsOfDeletedTopics(topicExists: (topic: string) => boolean): void {
+    this.forEachShard((s) => s.core.dropOffsetsOfDeletedTopics(topicExists, this.options.nowMs()));
+  }
+
   deleteGroup(groupId: string): Promise<number> {
     return this.run(groupId, (core, now) => core.deleteGroups([groupId], now)).then((codes) => codes[0]!);
   }

@@ -779,6 +779,31 @@ export class GroupShard {
     return out;
   }
 
+  /**
+   * Topics were deleted: their committed offsets go (tombstones), as Kafka's coordinator does
+   * when partitions are deleted, and an empty group left with no offsets is deleted with them.
+   */
+  dropOffsetsOfDeletedTopics(topicExists: (topic: string) => boolean, nowMs: number): Outcome<void> {
+    const out: Outcome<void> = { records: [], replies: [], response: undefined };
+    for (const [groupId, committed] of this.offsets) {
+      let dropped = 0;
+      for (const c of committed.values()) {
+        if (topicExists(c.topic)) continue;
+        out.records.push(offsetCommitRecord(groupId, c.topic, c.partition, null));
+        dropped++;
+      }
+      const group = this.groups.get(groupId);
+      if (dropped === 0 || dropped < committed.size || group === undefined) continue;
+      this.advance(group, nowMs, out);
+      if (group.state === 'Empty' && group.members.size === 0 && group.pendingMembers.size === 0) {
+        out.records.push(groupMetadataRecord(groupId, null));
+        group.transition('Dead', nowMs);
+        this.groups.delete(groupId);
+      }
+    }
+    return out;
+  }
+
   // ---- describing ----
 
   describe(groupId: string): GroupSummary | null {
