@@ -221,6 +221,7 @@ test('OffsetCommit / OffsetFetch bodies per version, answers, and what their err
   assert.equal(commitErrorAction(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS), 'retry');
   assert.equal(commitErrorAction(ErrorCode.REBALANCE_IN_PROGRESS), 'rebalancing');
   assert.equal(commitErrorAction(ErrorCode.ILLEGAL_GENERATION), 'generation');
+  assert.equal(commitErrorAction(ErrorCode.GROUP_ID_NOT_FOUND), 'generation', 'v9+: the group is gone, so is the generation');
   assert.equal(commitErrorAction(ErrorCode.OFFSET_METADATA_TOO_LARGE), 'fatal');
   assert.equal(fetchErrorAction(ErrorCode.UNSTABLE_OFFSET_COMMIT), 'retry');
   assert.equal(fetchErrorAction(ErrorCode.GROUP_AUTHORIZATION_FAILED), 'fatal');

@@ -5,7 +5,8 @@
  * OffsetCommit (per partition): COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR / REQUEST_TIMED_OUT
  * → find the coordinator again and retry; COORDINATOR_LOAD_IN_PROGRESS / UNKNOWN_TOPIC_OR_PARTITION
  * → retry; REBALANCE_IN_PROGRESS → fail (poll to finish the rebalance, then commit again);
- * UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION → the member is out of its generation: fail, rejoin;
+ * UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION (and GROUP_ID_NOT_FOUND, which v9+ brokers send for a
+ * group that is gone) → the member is out of its generation: fail, rejoin;
  * anything else (FENCED_INSTANCE_ID, OFFSET_METADATA_TOO_LARGE, authorization, ...) → fail.
  *
  * OffsetFetch: group-level coordinator errors and COORDINATOR_LOAD_IN_PROGRESS → retry;
@@ -37,6 +38,7 @@ export function commitErrorAction(code: number): OffsetErrorAction {
       return 'rebalancing';
     case ErrorCode.UNKNOWN_MEMBER_ID:
     case ErrorCode.ILLEGAL_GENERATION:
+    case ErrorCode.GROUP_ID_NOT_FOUND:
       return 'generation';
     default:
       return 'fatal';
