@@ -32,6 +32,7 @@ import { metadataRequest, type Cluster } from '../cluster.js';
 import type { AdminConfig } from '../config.js';
 import type { TopicPartition } from '../types.js';
 import { decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
+import { groupByTopic } from '../group/offsets.js';
 import { GroupCoordinators, type CoordinatorTarget, type GroupResult } from './coordinators.js';
 import type {
   CommittedOffset,
@@ -102,17 +103,6 @@ export function checkGroupId(groupId: unknown, what: string): string {
 function checkPartition(tp: TopicPartition, what: string): void {
   if (typeof tp.topic !== 'string' || tp.topic === '') throw new TypeError(`${what}: topic must be a non-empty string`);
   if (!Number.isInteger(tp.partition) || tp.partition < 0) throw new TypeError(`${what}: invalid partition ${String(tp.partition)} of topic ${tp.topic}`);
-}
-
-/** Topic-partitions grouped by topic, topics in first-seen order. */
-function byTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const i of items) {
-    let l = out.get(i.topic);
-    if (l === undefined) out.set(i.topic, (l = []));
-    l.push(i);
-  }
-  return out;
 }
 
 function compareTp(a: TopicPartition, b: TopicPartition): number {
@@ -283,7 +273,7 @@ export class GroupAdmin {
               groupId,
               memberId: null,
               memberEpoch: -1,
-              topics: ps === undefined ? null : [...byTopic(ps)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
+              topics: ps === undefined ? null : [...groupByTopic(ps)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
             };
           }),
           requireStable,
@@ -309,7 +299,7 @@ export class GroupAdmin {
         }
         return {
           groupId,
-          topics: partitions === undefined ? null : [...byTopic(partitions)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
+          topics: partitions === undefined ? null : [...groupByTopic(partitions)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
           requireStable,
         };
       },
@@ -324,7 +314,7 @@ export class GroupAdmin {
       checkPartition(o, 'alterConsumerGroupOffsets()');
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) throw new TypeError(`alterConsumerGroupOffsets(): invalid offset ${String(o.offset)} for ${o.topic}-${o.partition}`);
     }
-    const topics = [...byTopic(offsets)].map(([name, l]) => ({
+    const topics = [...groupByTopic(offsets)].map(([name, l]) => ({
       name,
       partitions: l.map((o) => ({
         partitionIndex: o.partition,
@@ -356,7 +346,7 @@ export class GroupAdmin {
       async (target) => {
         const { body } = await target.connection.request<OffsetDeleteResponse>(
           ApiKey.OffsetDelete,
-          () => ({ groupId, topics: [...byTopic(partitions)].map(([name, l]) => ({ name, partitions: l.map((p) => ({ partitionIndex: p.partition })) })) }),
+          () => ({ groupId, topics: [...groupByTopic(partitions)].map(([name, l]) => ({ name, partitions: l.map((p) => ({ partitionIndex: p.partition })) })) }),
           { timeoutMs: target.timeoutMs },
         );
         if (body.errorCode !== ErrorCode.NONE) return new Map([[groupId, new KafkaError(body.errorCode, undefined, { groupId })]]);

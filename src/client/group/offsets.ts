@@ -59,7 +59,8 @@ export function fetchErrorAction(code: number): OffsetErrorAction {
   }
 }
 
-function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
+/** Topic-partitions grouped by topic, topics in first-seen order (how requests list them). */
+export function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const it of items) {
     let l = m.get(it.topic);
