@@ -1,11 +1,11 @@
 /**
  * From request bytes to response bytes: decode with the generated codecs, route by API key to
- * the handler, encode its answer. Malformed bytes close the connection (thrown to the network
+ * the handler, encode its answer (Fetch's large record sets as chunks of their own, not copied). Malformed bytes close the connection (thrown to the network
  * layer, which logs why). An API or version we do not serve: ApiVersions gets Kafka's KIP-511
  * answer (a v0 response with UNSUPPORTED_VERSION and our ranges); anything else closes the
  * connection, logged, as Kafka does.
  */
-import { decodeRequest, encodeResponse, peekRequestHeader, UnsupportedRequestError } from '../protocol/frames.js';
+import { decodeRequest, encodeResponse, encodeResponseChunks, peekRequestHeader, UnsupportedRequestError } from '../protocol/frames.js';
 import { apiDefinition } from '../protocol/apis.js';
 import { ErrorCode } from '../protocol/errors.js';
 import type { RequestHandler, Response } from '../network/connection.js';
@@ -13,6 +13,13 @@ import { advertisedApis, apiVersionsBody } from './18-api-versions.js';
 import type { BrokerServices, Handler } from './types.js';
 
 const API_VERSIONS = 18;
+const FETCH = 1;
+/**
+ * Fetch responses send record sets of at least this size as their own buffers instead of
+ * copying them into the frame. Only Fetch: its records are fresh reads from the log that
+ * nothing changes afterwards, which splicing needs, and they are what makes responses large.
+ */
+export const FETCH_SPLICE_AT_LEAST = 64 * 1024;
 
 export function createDispatcher(services: BrokerServices, handlers: readonly Handler[]): RequestHandler {
   const table = new Map<number, Handler>();
@@ -47,6 +54,7 @@ export function createDispatcher(services: BrokerServices, handlers: readonly Ha
     }
     const response = await handler.handle(services, body, { header, version, ctx });
     if (response === null) return null;
+    if (api.apiKey === FETCH) return encodeResponseChunks(FETCH, version, header.correlationId, response, FETCH_SPLICE_AT_LEAST);
     return encodeResponse(api.apiKey, version, header.correlationId, response);
   };
 }

@@ -1,12 +1,13 @@
 /**
  * Whole request and response frames: the 4-byte size, the header and the body, encoded into
- * one buffer allocated at its exact size, and decoded without copying (`bytes` and `records`
+ * one buffer allocated at its exact size (or, for large responses, chunks around record bytes
+ * that are sent without being copied), and decoded without copying (`bytes` and `records`
  * fields stay views of the frame).
  */
 import { apiDefinition, isSupportedVersion, requestHeaderVersion, responseHeaderVersion } from './apis.js';
 import { DecodeError } from './primitives/decode-error.js';
 import { Reader } from './primitives/reader.js';
-import { Writer } from './primitives/writer.js';
+import { measureWithSplices, Writer } from './primitives/writer.js';
 import { EncodeError, type Input } from './primitives/types.js';
 import type { ApiDefinition } from './registry-types.js';
 import { readRequestHeader, sizeRequestHeader, writeRequestHeader, type RequestHeader } from './generated/messages/RequestHeader.js';
@@ -88,18 +89,36 @@ export function encodeRequest(header: Input<RequestHeader>, body: unknown): Buff
 
 /** Encodes a response frame (size, header, body) for the request it answers. */
 export function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+  const frame = encodeResponseChunks(apiKey, apiVersion, correlationId, body, Infinity);
+  if (!Buffer.isBuffer(frame)) throw new EncodeError('a response encoded without splicing came out in chunks');
+  return frame;
+}
+
+/**
+ * Encodes a response frame like encodeResponse, except that bytes/records values of at least
+ * `spliceAtLeast` bytes are not copied: the frame is then the chunks to write in order (its size
+ * prefix counts them all). The spliced Buffers must stay unchanged until written.
+ */
+export function encodeResponseChunks(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: unknown,
+  spliceAtLeast: number,
+): Buffer | Buffer[] {
   const api = apiDefinition(apiKey);
   if (api === undefined || !isSupportedVersion(api, apiVersion)) {
     throw new EncodeError(`no codec for api key ${apiKey} version ${apiVersion}`);
   }
   const headerVersion = responseHeaderVersion(apiKey, apiVersion);
   const header = { correlationId };
-  const size = sizeResponseHeader(header, headerVersion) + api.response.size(body, apiVersion);
-  const w = new Writer(Buffer.allocUnsafe(4 + size));
-  w.int32(size);
+  const size = () => sizeResponseHeader(header, headerVersion) + api.response.size(body, apiVersion);
+  const { total, spliced } = spliceAtLeast === Infinity ? { total: size(), spliced: 0 } : measureWithSplices(spliceAtLeast, size);
+  const w = new Writer(Buffer.allocUnsafe(4 + total - spliced), 0, spliceAtLeast);
+  w.int32(total);
   writeResponseHeader(w, header, headerVersion);
   api.response.write(w, body, apiVersion);
-  return w.finish();
+  return w.finishChunks();
 }
 
 /** Decodes a response payload (without its 4-byte size) to the request it answers. */

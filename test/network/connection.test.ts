@@ -87,6 +87,49 @@ test('a client that does not read gets its requests paused, not buffered without
   await server.close();
 });
 
+test('responses in several buffers arrive whole and in order, pipelined, with a client that stops reading', async () => {
+  const FILL = 200 * 1024;
+  let handled = 0;
+  const handler: RequestHandler = async (payload) => {
+    handled++;
+    const id = payload.readInt32BE(0);
+    await sleep((id * 7) % 11);
+    // One frame as three chunks: size and id, a large body of its own, the id again.
+    const head = Buffer.alloc(8);
+    head.writeInt32BE(4 + FILL + 4, 0);
+    head.writeInt32BE(id, 4);
+    const tail = Buffer.alloc(4);
+    tail.writeInt32BE(id, 0);
+    return [head, Buffer.alloc(FILL, id & 0xff), tail];
+  };
+  const server = await SocketServer.listen(handler, options({ maxInFlight: 4 }));
+  const c = await client(server.port);
+  try {
+    c.socket.pause();
+    const count = 80;
+    for (let i = 0; i < count; i++) {
+      const b = Buffer.alloc(4);
+      b.writeInt32BE(i, 0);
+      c.socket.write(frame(b));
+    }
+    await sleep(300);
+    // The responses in flight fill the write buffer, so the broker stops taking requests.
+    assert.ok(handled < count / 2, `handled ${handled} of ${count} requests while the client read nothing`);
+    c.socket.resume();
+    await until(() => c.frames.length === count, `${count} responses`);
+    assert.equal(handled, count);
+    c.frames.forEach((f, i) => {
+      assert.equal(f.length, 4 + FILL + 4, `response ${i} size`);
+      assert.equal(f.readInt32BE(0), i, `response ${i} first id`);
+      assert.equal(f.readInt32BE(4 + FILL), i, `response ${i} last id`);
+      assert.ok(f.subarray(4, 4 + FILL).every((x) => x === (i & 0xff)), `response ${i} body`);
+    });
+  } finally {
+    c.socket.destroy();
+    await server.close();
+  }
+});
+
 test('a malformed frame closes that connection only, with a logged reason', async () => {
   const server = await SocketServer.listen(async (p) => frame(p), options({ maxFrameBytes: 100 }));
   const bad = await client(server.port);

@@ -1,7 +1,7 @@
 /** Request/response frames, header versions and the API registry. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from '../../src/protocol/frames.js';
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, encodeResponseChunks } from '../../src/protocol/frames.js';
 import { apiDefinition, requestHeaderVersion, responseHeaderVersion } from '../../src/protocol/apis.js';
 import { API_DEFINITIONS, ApiKey, METADATA_RECORD_DEFINITIONS } from '../../src/protocol/generated/registry.js';
 
@@ -76,4 +76,35 @@ test('responses round-trip through their frames; ApiVersions v3 uses header v0',
   const m = decodeResponse<any>(meta.subarray(4), ApiKey.Metadata, 12);
   assert.deepEqual(m.body.brokers, [{ nodeId: 1, host: 'h', port: 9092, rack: null }]);
   assert.equal(m.body.clusterId, null);
+});
+
+test('a spliced Fetch response sends large record sets as their own buffers, uncopied, around the copied parts', () => {
+  const big = (fill: number) => Buffer.alloc(100_000, fill);
+  const small = Buffer.alloc(500, 9);
+  const recordsA = big(1);
+  const recordsB = big(2);
+  const partition = (partitionIndex: number, records: Buffer) => ({ partitionIndex, errorCode: 0, highWatermark: 10n, records });
+  const body = {
+    responses: [{ topic: 't', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partitions: [partition(0, recordsA), partition(1, small), partition(2, recordsB)] }],
+  };
+  for (const version of [4, 12, 16]) {
+    const whole = encodeResponse(ApiKey.Fetch, version, 77, body);
+    const chunks = encodeResponseChunks(ApiKey.Fetch, version, 77, body, 64 * 1024);
+    assert.ok(Array.isArray(chunks), `v${version}: chunks`);
+    assert.ok(Buffer.concat(chunks).equals(whole), `v${version}: the chunks are the frame`);
+    assert.equal(chunks[0]!.readInt32BE(0), whole.length - 4, 'the size prefix counts every chunk');
+    // head, records A (the same Buffer), the part holding the small partition, records B, and
+    // in flexible versions a tail of tag buffers (before v12 records B end the frame).
+    assert.equal(chunks.length, version >= 12 ? 5 : 4);
+    assert.equal(chunks[1], recordsA);
+    assert.equal(chunks[3], recordsB);
+    assert.equal(chunks[0]!.buffer, chunks[2]!.buffer, 'the copied parts share one allocation');
+    assert.equal(chunks[0]!.length + chunks[2]!.length + (chunks[4]?.length ?? 0), whole.length - 200_000, 'only the non-spliced bytes are copied');
+    const decoded = decodeResponse<any>(Buffer.concat(chunks).subarray(4), ApiKey.Fetch, version);
+    assert.equal(decoded.correlationId, 77);
+    assert.ok(decoded.body.responses[0].partitions[2].records.equals(recordsB));
+    // Below the threshold nothing is spliced: one buffer, as encodeResponse.
+    const unspliced = encodeResponseChunks(ApiKey.Fetch, version, 77, body, 200_000);
+    assert.ok(Buffer.isBuffer(unspliced) && unspliced.equals(whole));
+  }
 });

@@ -2,6 +2,11 @@
  * Writes Kafka's primitive types into a buffer allocated once at the exact size of the message
  * (computed first by the generated size functions), so encoding never grows or copies.
  * The size helpers below mirror the write methods one for one.
+ *
+ * Splicing (for large responses such as Fetch): a Writer made with a splice threshold does not
+ * copy a bytes/records value at least that long; it cuts the frame there and keeps the value's
+ * own Buffer as the next chunk, so the frame comes out as several buffers to write in order.
+ * Its buffer holds only the bytes that are not spliced, measured by `measureWithSplices`.
  */
 import { sizeOfUnsignedVarint } from './varint.js';
 import { EncodeError, type RawTaggedField, type Uuid } from './types.js';
@@ -9,10 +14,18 @@ import { EncodeError, type RawTaggedField, type Uuid } from './types.js';
 export class Writer {
   readonly buf: Buffer;
   pos: number;
+  /** bytes/records values at least this long are spliced, not copied (Infinity: never). */
+  private readonly spliceAtLeast: number;
+  /** The frame so far when something was spliced: pieces of `buf` and spliced values, in order. */
+  private chunks: Buffer[] | null = null;
+  /** Where the part of `buf` not yet in `chunks` starts. */
+  private chunkStart = 0;
 
-  constructor(buf: Buffer, pos = 0) {
+  constructor(buf: Buffer, pos = 0, spliceAtLeast = Infinity) {
     this.buf = buf;
     this.pos = pos;
+    this.chunkStart = pos;
+    this.spliceAtLeast = spliceAtLeast;
   }
 
   /** A writer over a fresh buffer of exactly `size` bytes. */
@@ -22,10 +35,29 @@ export class Writer {
 
   /** Returns the buffer after checking that exactly its whole size was written. */
   finish(): Buffer {
+    if (this.chunks !== null) throw new EncodeError('a splicing writer spliced values: use finishChunks()');
+    this.checkFull();
+    return this.buf;
+  }
+
+  /**
+   * For a splicing writer: the frame as one Buffer when nothing was spliced, otherwise as the
+   * chunks to send in order (views of `buf` around the spliced values, which are not copied).
+   */
+  finishChunks(): Buffer | Buffer[] {
+    this.checkFull();
+    if (this.chunks === null) return this.buf;
+    if (this.pos > this.chunkStart) this.chunks.push(this.buf.subarray(this.chunkStart, this.pos));
+    const chunks = this.chunks;
+    this.chunks = null;
+    this.chunkStart = this.pos;
+    return chunks;
+  }
+
+  private checkFull(): void {
     if (this.pos !== this.buf.length) {
       throw new EncodeError(`encoder wrote ${this.pos} bytes into a ${this.buf.length}-byte buffer`);
     }
-    return this.buf;
   }
 
   int8(v: number): void {
@@ -102,7 +134,7 @@ export class Writer {
 
   bytes(v: Uint8Array): void {
     this.int32(v.length);
-    this.raw(v);
+    this.bytesValue(v);
   }
   nullableBytes(v: Uint8Array | null): void {
     if (v === null) this.int32(-1);
@@ -110,11 +142,23 @@ export class Writer {
   }
   compactBytes(v: Uint8Array): void {
     this.unsignedVarint(v.length + 1);
-    this.raw(v);
+    this.bytesValue(v);
   }
   compactNullableBytes(v: Uint8Array | null): void {
     if (v === null) this.buf[this.pos++] = 0;
     else this.compactBytes(v);
+  }
+
+  /** The content of a bytes/records field, after its length: spliced when long enough. */
+  private bytesValue(v: Uint8Array): void {
+    if (v.length < this.spliceAtLeast) {
+      this.raw(v);
+      return;
+    }
+    const chunks = (this.chunks ??= []);
+    if (this.pos > this.chunkStart) chunks.push(this.buf.subarray(this.chunkStart, this.pos));
+    chunks.push(Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+    this.chunkStart = this.pos;
   }
 
   raw(v: Uint8Array): void {
@@ -138,6 +182,36 @@ export class Writer {
   }
 }
 
+/**
+ * While `measureWithSplices` runs: the threshold of the writer being sized, and the bytes of the
+ * values it will splice. Module state because the generated size functions call the helpers
+ * below directly; sizing is synchronous, so no other sizing can interleave.
+ */
+let sizingSpliceAtLeast = Infinity;
+let sizingSplicedBytes = 0;
+
+/**
+ * Runs a size computation (generated size functions) and also reports how many of those bytes
+ * a Writer with threshold `spliceAtLeast` will splice instead of writing into its buffer.
+ */
+export function measureWithSplices(spliceAtLeast: number, size: () => number): { total: number; spliced: number } {
+  if (sizingSpliceAtLeast !== Infinity) throw new Error('measureWithSplices cannot nest');
+  sizingSpliceAtLeast = spliceAtLeast;
+  sizingSplicedBytes = 0;
+  try {
+    const total = size();
+    return { total, spliced: sizingSplicedBytes };
+  } finally {
+    sizingSpliceAtLeast = Infinity;
+    sizingSplicedBytes = 0;
+  }
+}
+
+function sizeOfBytesValue(length: number): number {
+  if (length >= sizingSpliceAtLeast) sizingSplicedBytes += length;
+  return length;
+}
+
 export function sizeOfString(v: string): number {
   return 2 + Buffer.byteLength(v, 'utf8');
 }
@@ -152,13 +226,13 @@ export function sizeOfCompactNullableString(v: string | null): number {
   return v === null ? 1 : sizeOfCompactString(v);
 }
 export function sizeOfBytes(v: Uint8Array): number {
-  return 4 + v.length;
+  return 4 + sizeOfBytesValue(v.length);
 }
 export function sizeOfNullableBytes(v: Uint8Array | null): number {
-  return v === null ? 4 : 4 + v.length;
+  return v === null ? 4 : sizeOfBytes(v);
 }
 export function sizeOfCompactBytes(v: Uint8Array): number {
-  return sizeOfUnsignedVarint(v.length + 1) + v.length;
+  return sizeOfUnsignedVarint(v.length + 1) + sizeOfBytesValue(v.length);
 }
 export function sizeOfCompactNullableBytes(v: Uint8Array | null): number {
   return v === null ? 1 : sizeOfCompactBytes(v);
