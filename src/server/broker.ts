@@ -129,6 +129,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     topicConfigs.clear();
     await replicas.sync(image);
     await OffsetsTopic.syncShards(groups, image, replicas);
+    if (records.some((r) => r.type === MetadataRecordType.RemoveTopic)) OffsetsTopic.dropOffsetsOfDeletedTopics(groups, image);
   });
 
   const server = await SocketServer.listen(async (p, c) => dispatch(p, c), {
@@ -187,6 +188,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   }));
   await replicas.sync(metadata.image);
   await OffsetsTopic.syncShards(groups, metadata.image, replicas);
+  OffsetsTopic.dropOffsetsOfDeletedTopics(groups, metadata.image);
   groups.start();
 
   const scheduler = new LogScheduler(logs, {

@@ -74,8 +74,13 @@ export const OffsetsTopic = {
       hosted.set(p, store);
     }
     await groups.syncShards(topic?.partitions.size ?? 0, hosted);
-    // Offsets of topics deleted since (also while this node was down, or before a crash let it
-    // write the tombstones) go now.
+  },
+
+  /**
+   * Tombstones the committed offsets of topics the image no longer has: after a metadata change
+   * that removed topics, and at start (for deletions a crash kept from being cleaned up).
+   */
+  dropOffsetsOfDeletedTopics(groups: GroupCoordinator, image: MetadataImage): void {
     groups.dropOffsetsOfDeletedTopics((t) => image.topicsByName.has(t));
   },
 };

@@ -32,7 +32,7 @@ import { metadataRequest, type Cluster } from '../cluster.js';
 import type { AdminConfig } from '../config.js';
 import type { TopicPartition } from '../types.js';
 import { decodeAssignment, decodeSubscription } from '../group/consumer-protocol.js';
-import { groupByTopic } from '../group/offsets.js';
+import { groupByTopic, offsetCommitRequest, offsetFetchTopics } from '../group/offsets.js';
 import { GroupCoordinators, type CoordinatorTarget, type GroupResult } from './coordinators.js';
 import type {
   CommittedOffset,
@@ -273,7 +273,7 @@ export class GroupAdmin {
               groupId,
               memberId: null,
               memberEpoch: -1,
-              topics: ps === undefined ? null : [...groupByTopic(ps)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
+              topics: ps === undefined ? null : offsetFetchTopics(ps),
             };
           }),
           requireStable,
@@ -299,7 +299,7 @@ export class GroupAdmin {
         }
         return {
           groupId,
-          topics: partitions === undefined ? null : [...groupByTopic(partitions)].map(([name, l]) => ({ name, partitionIndexes: l.map((p) => p.partition) })),
+          topics: partitions === undefined ? null : offsetFetchTopics(partitions),
           requireStable,
         };
       },
@@ -314,22 +314,12 @@ export class GroupAdmin {
       checkPartition(o, 'alterConsumerGroupOffsets()');
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) throw new TypeError(`alterConsumerGroupOffsets(): invalid offset ${String(o.offset)} for ${o.topic}-${o.partition}`);
     }
-    const topics = [...groupByTopic(offsets)].map(([name, l]) => ({
-      name,
-      partitions: l.map((o) => ({
-        partitionIndex: o.partition,
-        committedOffset: BigInt(o.offset),
-        committedLeaderEpoch: o.leaderEpoch ?? -1,
-        commitTimestamp: -1n,
-        committedMetadata: o.metadata === undefined ? '' : o.metadata,
-      })),
-    }));
     const results = await this.coordinators.forGroups<void>(
       [groupId],
       async (target) => {
         const { body } = await target.connection.request<OffsetCommitResponse>(
           ApiKey.OffsetCommit,
-          () => ({ groupId, generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1n, topics }),
+          (version) => offsetCommitRequest(version, groupId, null, null, offsets),
           { timeoutMs: target.timeoutMs },
         );
         return new Map([[groupId, commitOutcome(groupId, body)]]);

@@ -194,9 +194,7 @@ export class Membership {
         return { kind: 'rejoin', reason: 'coordinator loading', backoff: true, coordinatorLost: false };
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
       case ErrorCode.NOT_COORDINATOR:
-        this.state = 'unjoined';
-        this.requestRejoin('the coordinator moved');
-        return { kind: 'rejoin', reason: errorInfo(r.errorCode).name, backoff: true, coordinatorLost: true };
+        return this.coordinatorMoved(r.errorCode);
       default:
         this.state = 'unjoined';
         this.requestRejoin('the last join failed');
@@ -245,14 +243,19 @@ export class Membership {
         return { kind: 'rejoin', reason: errorInfo(r.errorCode).name, backoff: false, coordinatorLost: false };
       case ErrorCode.COORDINATOR_NOT_AVAILABLE:
       case ErrorCode.NOT_COORDINATOR:
-        this.state = 'unjoined';
-        this.requestRejoin('the coordinator moved');
-        return { kind: 'rejoin', reason: errorInfo(r.errorCode).name, backoff: true, coordinatorLost: true };
+        return this.coordinatorMoved(r.errorCode);
       default:
         this.state = 'unjoined';
         this.requestRejoin('the last sync failed');
         return this.fatal(r.errorCode, undefined);
     }
+  }
+
+  /** A JoinGroup or SyncGroup answered that the coordinator is elsewhere: find it, join again. */
+  private coordinatorMoved(errorCode: number): RoundOutcome {
+    this.state = 'unjoined';
+    this.requestRejoin('the coordinator moved');
+    return { kind: 'rejoin', reason: errorInfo(errorCode).name, backoff: true, coordinatorLost: true };
   }
 
   /** The JoinGroup or SyncGroup request failed on the way (connection lost, timeout). */

@@ -72,10 +72,17 @@ export function groupByTopic<T extends TopicPartition>(items: readonly T[]): Map
 
 /**
  * The OffsetCommit body for `version`. `generation` is null for a consumer outside group
- * management (assign() with a group.id): Kafka then commits with generation -1 and no member id.
+ * management (assign() with a group.id) and for the admin client: Kafka then commits with
+ * generation -1 and no member id.
  * Throws UNSUPPORTED_VERSION when a static member meets a broker older than v7.
  */
-export function offsetCommitRequest(version: number, groupId: string, generation: Generation | null, groupInstanceId: string | null, offsets: readonly OffsetCommitItem[]): unknown {
+export function offsetCommitRequest(
+  version: number,
+  groupId: string,
+  generation: Generation | null,
+  groupInstanceId: string | null,
+  offsets: readonly (Omit<OffsetCommitItem, 'metadata'> & { metadata?: string | null })[],
+): unknown {
   if (groupInstanceId !== null && version < 7) {
     throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `The broker's OffsetCommit v${version} does not support static membership (group.instance.id needs v7+)`);
   }
@@ -92,7 +99,7 @@ export function offsetCommitRequest(version: number, groupId: string, generation
         committedOffset: BigInt(o.offset),
         committedLeaderEpoch: o.leaderEpoch ?? -1,
         commitTimestamp: -1n,
-        committedMetadata: o.metadata ?? '',
+        committedMetadata: o.metadata === undefined ? '' : o.metadata,
       })),
     })),
   };
@@ -108,8 +115,13 @@ export function offsetCommitErrors(body: OffsetCommitResponse, offsets: readonly
 }
 
 /** The OffsetFetch body for `version` (one group; the given partitions). */
+/** The topics of an OffsetFetch request (or of one of its groups) for these partitions. */
+export function offsetFetchTopics(partitions: readonly TopicPartition[]): { name: string; partitionIndexes: number[] }[] {
+  return [...groupByTopic(partitions)].map(([name, list]) => ({ name, partitionIndexes: list.map((tp) => tp.partition) }));
+}
+
 export function offsetFetchRequest(version: number, groupId: string, partitions: readonly TopicPartition[]): unknown {
-  const topics = [...groupByTopic(partitions)].map(([name, list]) => ({ name, partitionIndexes: list.map((tp) => tp.partition) }));
+  const topics = offsetFetchTopics(partitions);
   if (version >= 8) {
     return { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: true };
   }
