@@ -3,50 +3,16 @@
  * its own temporary log dir, and a bare protocol connection that sends requests encoded by our
  * codecs, for what KafkaJS cannot send.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { WireClient } from './wire-client.js';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startBroker, type RunningBroker } from '../../src/server/broker.js';
+import { startTempBroker, type TempBroker } from './temp-broker.js';
 import type { Logger } from '../../src/handlers/types.js';
 
 export const quietLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-export interface AdminTestBroker {
-  broker: RunningBroker;
-  address: string;
-  host: string;
-  port: number;
-  dir: string;
-  /** Stops the broker and removes its log dir. */
-  stop(): Promise<void>;
-}
+export type AdminTestBroker = TempBroker;
 
-export async function startAdminBroker(name: string, config: Record<string, string> = {}): Promise<AdminTestBroker> {
-  const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`));
-  let broker: RunningBroker;
-  try {
-    broker = await startBroker({ port: 0, host: '127.0.0.1', logDir: dir, logger: quietLogger, config });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  let stopped: Promise<void> | null = null;
-  return {
-    broker,
-    address: broker.address,
-    host: broker.host,
-    port: broker.port,
-    dir,
-    stop: () =>
-      (stopped ??= (async () => {
-        try {
-          await broker.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      })()),
-  };
+export function startAdminBroker(name: string, config: Record<string, string> = {}): Promise<AdminTestBroker> {
+  return startTempBroker(`tributary-${name}-`, quietLogger, config);
 }
 
 /** One connection; requests are answered in order, so one outstanding request at a time is enough here. */

@@ -4,11 +4,9 @@
  * and killed when the test file ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker, type RunningBroker } from '../../src/server/broker.js';
+import { startTempBroker, type TempBroker } from './temp-broker.js';
 
 /** The project root, from dist/test/support or test/support alike. */
 export const ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
@@ -16,37 +14,10 @@ export const BIN = join(ROOT, 'bin');
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-export interface CliBroker {
-  broker: RunningBroker;
-  /** host:port */
-  address: string;
-  dir: string;
-  stop(): Promise<void>;
-}
+export type CliBroker = TempBroker;
 
-export async function startCliBroker(name: string, config: Record<string, string> = {}): Promise<CliBroker> {
-  const dir = mkdtempSync(join(tmpdir(), `tributary-cli-${name}-`));
-  let broker: RunningBroker;
-  try {
-    broker = await startBroker({ port: 0, host: '127.0.0.1', logDir: dir, logger: quiet, config });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  let stopped: Promise<void> | null = null;
-  return {
-    broker,
-    address: broker.address,
-    dir,
-    stop: () =>
-      (stopped ??= (async () => {
-        try {
-          await broker.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      })()),
-  };
+export function startCliBroker(name: string, config: Record<string, string> = {}): Promise<CliBroker> {
+  return startTempBroker(`tributary-cli-${name}-`, quiet, config);
 }
 
 export interface RunResult {

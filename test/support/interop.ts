@@ -5,12 +5,10 @@
  * a raw protocol client for requests the clients cannot send.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBroker, type RunningBroker } from '../../src/server/broker.js';
+import { startTempBroker, type TempBroker } from './temp-broker.js';
 import { HANDLERS } from '../../src/handlers/index.js';
 import { decodeResponse, encodeRequest } from '../../src/protocol/frames.js';
 import { apiDefinition } from '../../src/protocol/apis.js';
@@ -29,24 +27,15 @@ export interface LogLine {
   message: string;
 }
 
-export interface TestBroker {
-  broker: RunningBroker;
-  /** host:port */
-  address: string;
-  host: string;
-  port: number;
-  dir: string;
+export interface TestBroker extends TempBroker {
   /** Everything the broker logged, in order. */
   logs: LogLine[];
   /** Log lines logged since `mark` (an index into logs). */
   logsSince(mark: number): LogLine[];
-  /** Stops the broker and removes its log dir. */
-  stop(): Promise<void>;
 }
 
 /** Starts a broker on an ephemeral port with its own log dir. TRIBUTARY_TEST_LOG=1 echoes its log. */
 export async function startTestBroker(name: string, config: Record<string, string> = {}): Promise<TestBroker> {
-  const dir = mkdtempSync(join(tmpdir(), `tributary-${name}-`));
   const logs: LogLine[] = [];
   const echo = process.env['TRIBUTARY_TEST_LOG'] === '1';
   const logger: Logger = {
@@ -58,31 +47,8 @@ export async function startTestBroker(name: string, config: Record<string, strin
     logs.push({ level, message });
     if (echo) console.error(`[broker ${name}] ${level.toUpperCase()} ${message}`);
   }
-  let broker: RunningBroker;
-  try {
-    broker = await startBroker({ port: 0, host: '127.0.0.1', logDir: dir, logger, config });
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  let stopped: Promise<void> | null = null;
-  return {
-    broker,
-    address: broker.address,
-    host: broker.host,
-    port: broker.port,
-    dir,
-    logs,
-    logsSince: (mark) => logs.slice(mark),
-    stop: () =>
-      (stopped ??= (async () => {
-        try {
-          await broker.close();
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      })()),
-  };
+  const started = await startTempBroker(`tributary-${name}-`, logger, config);
+  return { ...started, logs, logsSince: (mark) => logs.slice(mark) };
 }
 
 /** Whether this build's broker serves an API key (the handler table ApiVersions advertises). */
